@@ -1,0 +1,14 @@
+//! Procedural macros of [steadfast](https://docs.rs/steadfast). Depend on `steadfast`, not
+//! on this crate: the generated code names `::steadfast::__private`.
+#![forbid(unsafe_code)]
+
+use proc_macro::TokenStream;
+
+mod defer;
+mod suggest;
+
+/// Runs a block when the enclosing scope ends. See `steadfast::defer!`.
+#[proc_macro]
+pub fn defer(input: TokenStream) -> TokenStream {
+    defer::expand(input.into()).into()
+}

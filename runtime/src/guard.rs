@@ -1,0 +1,269 @@
+//! Guards that run a closure on their value when they go out of scope.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::thread;
+
+use crate::report::run_during_unwind;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Decides whether a [`Guard`]'s closure runs when the guard is dropped.
+///
+/// Implemented by [`Always`], [`OnSuccess`] and [`OnUnwind`]; sealed.
+pub trait Strategy: sealed::Sealed {
+    /// Whether the strategy needs to know if the thread was unwinding at creation.
+    #[doc(hidden)]
+    const READS_START: bool;
+
+    /// `unwinding_now`: the thread is unwinding as the guard drops; `unwinding_at_start`:
+    /// it already was when the guard was made (always `false` unless `READS_START`).
+    #[doc(hidden)]
+    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool;
+}
+
+/// Run the closure however the scope ends: normally, early, or by a panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Always {}
+
+/// Run the closure only when the scope is left without a new panic.
+///
+/// This includes an early `return`, `?` with an `Err`, and the drop of an unfinished async
+/// future (a cancelled future is not a panic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnSuccess {}
+
+/// Run the closure only while unwinding from a panic that began after the guard was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnUnwind {}
+
+impl sealed::Sealed for Always {}
+impl sealed::Sealed for OnSuccess {}
+impl sealed::Sealed for OnUnwind {}
+
+impl Strategy for Always {
+    const READS_START: bool = false;
+    #[inline(always)]
+    fn should_run(_: bool, _: bool) -> bool {
+        true
+    }
+}
+
+impl Strategy for OnSuccess {
+    const READS_START: bool = true;
+    #[inline(always)]
+    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool {
+        // An unwind that was already going on when the guard was made is not ours.
+        !unwinding_now || unwinding_at_start
+    }
+}
+
+impl Strategy for OnUnwind {
+    const READS_START: bool = true;
+    #[inline(always)]
+    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool {
+        unwinding_now && !unwinding_at_start
+    }
+}
+
+/// A value with a closure that receives it when the guard goes out of scope.
+///
+/// Made by [`guard`], [`guard_on_success`] and [`guard_on_unwind`]. The guard dereferences
+/// to its value; [`Guard::into_inner`] takes the value back without running the closure.
+///
+/// Unlike a plain `Drop` impl (and `scopeguard`), a closure that panics while the thread is
+/// already unwinding does not abort the process: the second panic is caught and reported on
+/// stderr (or as a `tracing` event with the `tracing` feature), and the first panic goes on.
+///
+/// ```
+/// use steadfast_runtime::Guard;
+///
+/// let mut v = steadfast_runtime::guard(Vec::new(), |v| assert_eq!(v, [1, 2]));
+/// v.push(1);
+/// v.push(2); // DerefMut to the Vec
+/// drop(v); // the closure checks what we built
+///
+/// let kept: Vec<i32> = Guard::into_inner(steadfast_runtime::guard(vec![7], |_| unreachable!()));
+/// assert_eq!(kept, [7]);
+/// ```
+#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+pub struct Guard<T, F, S = Always>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    // `None` only after `into_inner` or during `drop`.
+    armed: Option<(T, F)>,
+    unwinding_at_start: bool,
+    strategy: PhantomData<fn(S)>,
+}
+
+impl<T, F, S> Guard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    /// Makes a guard with the strategy `S` chosen by type.
+    ///
+    /// ```
+    /// use steadfast_runtime::{strategy::OnSuccess, Guard};
+    ///
+    /// let ok = std::cell::Cell::new(false);
+    /// {
+    ///     let _g = Guard::<_, _, OnSuccess>::new((), |()| ok.set(true));
+    /// }
+    /// assert!(ok.get());
+    /// ```
+    #[inline]
+    pub fn new(value: T, on_drop: F) -> Self {
+        Guard {
+            armed: Some((value, on_drop)),
+            unwinding_at_start: S::READS_START && thread::panicking(),
+            strategy: PhantomData,
+        }
+    }
+
+    /// Disarms the guard and returns its value; the closure is dropped without running.
+    ///
+    /// An associated function, not a method, so that it never hides a method of `T`.
+    ///
+    /// ```
+    /// let g = steadfast_runtime::guard(String::from("tx"), |_| panic!("rolled back"));
+    /// let tx: String = steadfast_runtime::Guard::into_inner(g);
+    /// assert_eq!(tx, "tx");
+    /// ```
+    #[inline]
+    pub fn into_inner(mut guard: Self) -> T {
+        match guard.armed.take() {
+            Some((value, _on_drop)) => value,
+            None => unreachable!("a guard is disarmed only by into_inner, which consumes it"),
+        }
+    }
+}
+
+impl<T, F, S> Deref for Guard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        match &self.armed {
+            Some((value, _)) => value,
+            None => unreachable!("a guard is disarmed only by into_inner, which consumes it"),
+        }
+    }
+}
+
+impl<T, F, S> DerefMut for Guard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        match &mut self.armed {
+            Some((value, _)) => value,
+            None => unreachable!("a guard is disarmed only by into_inner, which consumes it"),
+        }
+    }
+}
+
+impl<T, F, S> Drop for Guard<T, F, S>
+where
+    F: FnOnce(T),
+    S: Strategy,
+{
+    #[inline]
+    fn drop(&mut self) {
+        if let Some((value, on_drop)) = self.armed.take() {
+            let unwinding_now = thread::panicking();
+            if S::should_run(unwinding_now, self.unwinding_at_start) {
+                if unwinding_now {
+                    run_during_unwind("a deferred block", move || on_drop(value));
+                } else {
+                    on_drop(value);
+                }
+            }
+        }
+    }
+}
+
+impl<T: fmt::Debug, F: FnOnce(T), S: Strategy> fmt::Debug for Guard<T, F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("value", &**self)
+            .field("strategy", &std::any::type_name::<S>())
+            .finish()
+    }
+}
+
+/// Guards `value`: `on_drop(value)` runs when the guard goes out of scope, however the
+/// scope ends. The transaction pattern:
+///
+/// ```
+/// # struct Tx(Vec<&'static str>);
+/// # impl Tx {
+/// #     fn execute(&mut self, q: &'static str) -> Result<(), String> {
+/// #         if q.contains("bad") { return Err(q.into()) } self.0.push(q); Ok(())
+/// #     }
+/// #     fn rollback(self) { println!("rolled back {:?}", self.0) }
+/// #     fn commit(self) -> Result<(), String> { println!("committed {:?}", self.0); Ok(()) }
+/// # }
+/// fn transfer(q: &'static str) -> Result<(), String> {
+///     let mut tx = steadfast_runtime::guard(Tx(Vec::new()), |tx| tx.rollback());
+///     tx.execute(q)?; // an early `?` rolls back
+///     steadfast_runtime::Guard::into_inner(tx).commit() // disarm, then commit
+/// }
+/// assert!(transfer("insert").is_ok());
+/// assert!(transfer("bad insert").is_err());
+/// ```
+#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+#[inline]
+pub fn guard<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, Always> {
+    Guard::new(value, on_drop)
+}
+
+/// Guards `value`: `on_drop(value)` runs only if the scope is left without a new panic.
+///
+/// Success here means "no panic": an early `return` or `?` also counts, and so does the
+/// drop of a cancelled async future. A guard made while the thread is already unwinding
+/// (inside another value's `Drop`) runs when its own scope ends normally.
+///
+/// ```
+/// let mut log = Vec::new();
+/// {
+///     let _g = steadfast_runtime::guard_on_success(&mut log, |log| log.push("committed"));
+/// }
+/// assert_eq!(log, ["committed"]);
+/// ```
+#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+#[inline]
+pub fn guard_on_success<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, OnSuccess> {
+    Guard::new(value, on_drop)
+}
+
+/// Guards `value`: `on_drop(value)` runs only while unwinding from a panic that began after
+/// the guard was made.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+///
+/// static ALARM: AtomicBool = AtomicBool::new(false);
+/// let result = std::panic::catch_unwind(|| {
+///     let _g = steadfast_runtime::guard_on_unwind((), |()| ALARM.store(true, Ordering::SeqCst));
+///     panic!("boom");
+/// });
+/// assert!(result.is_err());
+/// assert!(ALARM.load(Ordering::SeqCst));
+/// ```
+#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+#[inline]
+pub fn guard_on_unwind<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, OnUnwind> {
+    Guard::new(value, on_drop)
+}

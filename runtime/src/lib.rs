@@ -1,0 +1,34 @@
+//! The runtime of [steadfast](https://docs.rs/steadfast): everything the macros drive that
+//! does not need to be generated.
+//!
+//! Use it through the `steadfast` crate, which re-exports all of it; it is usable on its
+//! own, without macros.
+//!
+//! ```
+//! let mut log = Vec::new();
+//! {
+//!     let mut log = steadfast_runtime::guard(&mut log, |log| log.push("cleanup"));
+//!     log.push("work");
+//! }
+//! assert_eq!(log, ["work", "cleanup"]);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod defer_stack;
+mod guard;
+mod report;
+
+pub use defer_stack::DeferStack;
+pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
+pub use report::payload_message;
+
+/// When a [`Guard`] runs its closure: always, only on success, or only on unwind.
+///
+/// The strategies decide from two facts: whether the thread was already unwinding when the
+/// guard was made, and whether it is unwinding when the guard is dropped. A panic counts as
+/// the guard's own only if it began *after* the guard was made, so a guard created inside a
+/// `Drop` that runs during an older panic treats a normal exit from its scope as success.
+pub mod strategy {
+    pub use crate::guard::{Always, OnSuccess, OnUnwind, Strategy};
+}

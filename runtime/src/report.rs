@@ -1,0 +1,49 @@
+//! Reporting a panic that had to be caught so that another one could go on.
+
+use std::any::Any;
+
+/// The message of a panic payload: the `&str` or `String` that `panic!` was given.
+///
+/// Returns `None` for payloads of other types (`std::panic::panic_any(42)`).
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("disk {} is full", 3)).unwrap_err();
+/// assert_eq!(steadfast_runtime::payload_message(&*payload), Some("disk 3 is full"));
+/// ```
+pub fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Some(s)
+    } else {
+        payload.downcast_ref::<String>().map(String::as_str)
+    }
+}
+
+/// Reports a panic raised by cleanup code while the thread was already unwinding.
+///
+/// The panic itself was printed by the panic hook when it happened; this says what became
+/// of it. With the `tracing` feature and a subscriber installed it is an ERROR event,
+/// otherwise a line on stderr, so the report is never lost.
+pub(crate) fn report_panic_during_unwind(what: &str, payload: Box<dyn Any + Send>) {
+    let message = payload_message(&*payload).unwrap_or("<non-string panic payload>");
+    #[cfg(feature = "tracing")]
+    if tracing::dispatcher::has_been_set() {
+        tracing::error!(
+            panic.message = message,
+            "steadfast: {what} panicked while the thread was already unwinding; \
+             this second panic was caught so that the first one goes on"
+        );
+        return;
+    }
+    eprintln!(
+        "steadfast: {what} panicked while the thread was already unwinding: {message}; \
+         this second panic was caught so that the first one goes on"
+    );
+}
+
+/// Runs `f`; if it panics, reports the panic instead of letting it abort the unwinding
+/// that is already in progress.
+pub(crate) fn run_during_unwind(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        report_panic_during_unwind(what, payload);
+    }
+}

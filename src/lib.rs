@@ -1,0 +1,144 @@
+//! steadfast gives Rust what Go programmers reach for every day: `defer`, `recover`, and
+//! retry with backoff that never leaks a task, as compile-time macros over a small runtime.
+//!
+//! ```
+//! use steadfast::defer;
+//!
+//! fn copy(log: &mut Vec<String>) -> Result<(), String> {
+//!     let mut opened = Vec::new();
+//!     for name in ["a", "b"] {
+//!         opened.push(name);
+//!     }
+//!     defer! { println!("closed {opened:?}"); }  // runs however `copy` returns
+//!     log.push(format!("copied {}", opened.len()));
+//!     Ok(())
+//! }
+//! # copy(&mut Vec::new()).unwrap();
+//! ```
+//!
+//! - [`defer!`]: a block that runs when its scope ends, by falling off the end, `return`,
+//!   `?`, `break`, a panic, or (in async code) the drop of an unfinished future. Several run
+//!   in reverse order. `on_success`, `on_unwind` and `move` choose when and how.
+//! - [`guard`], [`guard_on_success`], [`guard_on_unwind`]: the same for a value you keep
+//!   using (the transaction pattern), disarmed by [`Guard::into_inner`].
+//! - [`DeferStack`]: Go's function-scoped defers, for cleanup pushed in a loop.
+//!
+//! Cleanup never turns a panic into an abort: a deferred block that panics while the thread
+//! is already unwinding is caught and reported (on stderr, or as a `tracing` event with the
+//! `tracing` feature and a subscriber), and the original panic carries on.
+//!
+//! The guide, with every example compiled and run, lives in the repository's `book/`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use steadfast_runtime::{
+    guard, guard_on_success, guard_on_unwind, strategy, DeferStack, Guard,
+};
+
+/// Runs a block when the enclosing scope ends, however it ends.
+///
+/// ```
+/// use steadfast::defer;
+/// use std::cell::RefCell;
+///
+/// let log = RefCell::new(Vec::new());
+/// {
+///     defer! { log.borrow_mut().push("runs last"); }
+///     defer! { log.borrow_mut().push("runs first"); }
+///     log.borrow_mut().push("body");
+/// }
+/// assert_eq!(*log.borrow(), ["body", "runs first", "runs last"]);
+/// ```
+///
+/// # Forms
+///
+/// | form | runs |
+/// | --- | --- |
+/// | `defer! { ... }` | on every exit: end of block, `return`, `?`, `break`/`continue`, panic |
+/// | `defer!(on_success { ... })` | only if the scope is left without a new panic |
+/// | `defer!(on_unwind { ... })` | only while unwinding from a panic that began after the defer |
+/// | `defer!(move { ... })` | like the first, capturing by value now |
+/// | `defer!(move on_success { ... })`, `defer!(move on_unwind { ... })` | `move` combines with either mode |
+///
+/// `move` evaluates captures when the defer is written, as Go evaluates a deferred call's
+/// arguments at the `defer` statement:
+///
+/// ```
+/// use steadfast::defer;
+/// use std::cell::RefCell;
+///
+/// let printed = RefCell::new(Vec::new());
+/// {
+///     let printed = &printed;
+///     let mut i = 10;
+///     defer!(move { printed.borrow_mut().push(i); });  // Go: `i := 10; defer print(i)`
+///     i = 20;
+///     printed.borrow_mut().push(i);
+/// }
+/// assert_eq!(*printed.borrow(), [20, 10]);
+/// ```
+///
+/// Without `move`, the block borrows what it names until the end of the scope, as a closure
+/// would, so a variable it reads cannot be assigned in between; `move` (of a copy, or of a
+/// reference) is the way out.
+///
+/// A defer belongs to its block: in a loop body it runs at the end of every iteration. For
+/// Go's order, where every iteration's cleanup waits for the end of the function, push
+/// closures onto a [`DeferStack`].
+///
+/// # Success, unwinding and async code
+///
+/// `on_success` means "left without a panic": an early `return`, a `?` that returns an
+/// `Err`, and the drop of an unfinished async future all count as success. In an `async fn`
+/// every defer runs when the future completes or is dropped part-way (a lost
+/// `tokio::select!` branch, an elapsed `tokio::time::timeout`), so cleanup survives
+/// cancellation.
+///
+/// ```
+/// use steadfast::defer;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// static CLEANED: AtomicU32 = AtomicU32::new(0);
+///
+/// async fn slow() {
+///     defer! { CLEANED.fetch_add(1, Ordering::SeqCst); }
+///     std::future::pending::<()>().await;
+/// }
+///
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// let mut fut = Box::pin(slow());
+/// assert!(fut.as_mut().poll(&mut cx).is_pending());
+/// drop(fut); // cancelled part-way
+/// assert_eq!(CLEANED.load(Ordering::SeqCst), 1);
+/// # use std::future::Future;
+/// ```
+///
+/// # Panics in a deferred block
+///
+/// A deferred block that panics during a normal exit panics like any code. One that panics
+/// while the thread is already unwinding does not abort the process (plain Rust would): the
+/// second panic is caught and reported, and the first panic reaches the caller with its own
+/// payload.
+///
+/// ```
+/// use steadfast::defer;
+///
+/// let caught = std::panic::catch_unwind(|| {
+///     defer! { panic!("second"); }
+///     panic!("first");
+/// });
+/// let payload = caught.unwrap_err();
+/// assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
+/// ```
+///
+/// # Cost
+///
+/// A defer is a guard on the stack holding the block as a closure: no heap allocation, the
+/// cost of a hand-written `Drop`.
+pub use steadfast_macros::defer;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};
+    pub use steadfast_runtime::Guard;
+}

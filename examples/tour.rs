@@ -1,0 +1,124 @@
+//! A tour of steadfast: every macro, each printing what it did.
+//!
+//! Run it with `cargo run --example tour`.
+
+use steadfast::{defer, DeferStack, Guard};
+
+// ANCHOR: defer_order
+fn reverse_order() {
+    defer! { println!("  defer 1 runs last"); }
+    defer! { println!("  defer 2 runs first"); }
+    println!("  the body runs, then the defers in reverse order:");
+}
+// ANCHOR_END: defer_order
+
+// ANCHOR: defer_exits
+fn early_exit(fail: bool) -> Result<(), String> {
+    defer! { println!("  cleanup ran (fail = {fail})"); }
+    if fail {
+        Err("an early `?`".to_string())?;
+    }
+    println!("  reached the end of the body");
+    Ok(())
+}
+// ANCHOR_END: defer_exits
+
+// ANCHOR: defer_move
+fn arguments_are_evaluated_at_the_defer() {
+    let mut i = 10;
+    defer!(move { println!("  the move defer saw i = {i}"); });
+    i = 20;
+    println!("  the body set i = {i}");
+}
+// ANCHOR_END: defer_move
+
+// ANCHOR: defer_modes
+fn modes(panics: bool) {
+    defer!(on_success { println!("  on_success: left without a panic"); });
+    defer!(on_unwind { println!("  on_unwind: unwinding from a panic"); });
+    if panics {
+        panic!("something broke");
+    }
+}
+// ANCHOR_END: defer_modes
+
+// ANCHOR: defer_loop
+fn loops() {
+    for i in 0..3 {
+        defer!(move { println!("  defer! in the loop body: end of iteration {i}"); });
+    }
+    let mut defers = DeferStack::new();
+    for i in 0..3 {
+        defers.push(move || println!("  DeferStack, at the end of the function: {i}"));
+    }
+    println!("  the loops are done; the DeferStack runs when it drops:");
+}
+// ANCHOR_END: defer_loop
+
+// ANCHOR: guard_tx
+struct Transaction {
+    log: &'static str,
+}
+
+impl Transaction {
+    fn execute(&mut self, query: &str) -> Result<(), String> {
+        if query.contains("DROP") {
+            return Err(format!("refused: {query}"));
+        }
+        println!("  [{}] executed {query}", self.log);
+        Ok(())
+    }
+    fn commit(self) {
+        println!("  [{}] committed", self.log);
+    }
+    fn rollback(self) {
+        println!("  [{}] rolled back", self.log);
+    }
+}
+
+fn transfer(name: &'static str, query: &str) -> Result<(), String> {
+    let mut tx = steadfast::guard(Transaction { log: name }, Transaction::rollback);
+    tx.execute(query)?; // an early `?` rolls back
+    Guard::into_inner(tx).commit(); // disarm, then commit
+    Ok(())
+}
+// ANCHOR_END: guard_tx
+
+fn main() {
+    // Keep the tour's own output readable: the panics below are expected.
+    std::panic::set_hook(Box::new(|info| {
+        println!("  (panic: {})", info.payload_as_str().unwrap_or("?"));
+    }));
+
+    println!("defer! runs in reverse order:");
+    reverse_order();
+
+    println!("\ndefer! runs on every exit path:");
+    let _ = early_exit(false);
+    let _ = early_exit(true);
+
+    println!("\ndefer!(move ...) evaluates its captures at the defer, like Go:");
+    arguments_are_evaluated_at_the_defer();
+
+    println!("\non_success and on_unwind:");
+    modes(false);
+    let _ = std::panic::catch_unwind(|| modes(true));
+
+    println!("\na defer! belongs to its block; DeferStack to the function:");
+    loops();
+
+    println!("\na guard that owns a value (the transaction pattern):");
+    let _ = transfer("tx1", "INSERT INTO t VALUES (1)");
+    let _ = transfer("tx2", "DROP TABLE t");
+
+    println!("\na defer that panics while another panic unwinds does not abort:");
+    let caught = std::panic::catch_unwind(|| {
+        defer! { panic!("the defer's own panic"); }
+        panic!("the original panic");
+    });
+    let payload = caught.expect_err("the original panic reaches the caller");
+    println!(
+        "  the caller caught: {:?}",
+        payload.downcast_ref::<&str>().unwrap_or(&"?")
+    );
+}

@@ -87,7 +87,10 @@ fn transfer(name: &'static str, query: &str) -> Result<(), String> {
 fn main() {
     // Keep the tour's own output readable: the panics below are expected.
     std::panic::set_hook(Box::new(|info| {
-        println!("  (panic: {})", info.payload_as_str().unwrap_or("?"));
+        let payload = info.payload();
+        let message = (payload.downcast_ref::<&str>().copied())
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        println!("  (panic: {})", message.unwrap_or("?"));
     }));
 
     println!("defer! runs in reverse order:");

@@ -19,6 +19,9 @@ use crate::suggest::did_you_mean;
 
 const MODES: &[&str] = &["on_success", "on_unwind"];
 
+/// Keywords that begin a block expression: `defer! { unsafe { ... } }` is a body, not a mode.
+const BLOCK_KEYWORDS: &[&str] = &["async", "const", "loop", "unsafe"];
+
 /// A parsed `defer!`.
 struct Defer {
     move_kw: Option<Ident>,
@@ -47,6 +50,19 @@ fn fail(span: Span, message: String, body: Option<&Group>) -> Result<Defer, Fail
     })
 }
 
+/// Like [`fail`], spanning several tokens (from the first to the last, in the error).
+fn fail_spanned(
+    tokens: &[TokenTree],
+    message: String,
+    body: Option<Group>,
+) -> Result<Defer, Failure> {
+    let tokens: TokenStream = tokens.iter().cloned().collect();
+    Err(Failure {
+        error: syn::Error::new_spanned(tokens, message),
+        body,
+    })
+}
+
 fn parse(input: TokenStream) -> Result<Defer, Failure> {
     let tokens: Vec<TokenTree> = input.into_iter().collect();
     let Some(first) = tokens.first() else {
@@ -60,8 +76,10 @@ fn parse(input: TokenStream) -> Result<Defer, Failure> {
         Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => Some(g),
         _ => None,
     };
-    let all_words_then_block =
-        tokens.len() >= 2 && body.is_some() && tokens[..tokens.len() - 1].iter().all(is_ident);
+    let all_words_then_block = tokens.len() >= 2
+        && body.is_some()
+        && tokens[..tokens.len() - 1].iter().all(is_ident)
+        && !matches!(first, TokenTree::Ident(id) if BLOCK_KEYWORDS.iter().any(|k| id == k));
     let starts_with_word =
         matches!(first, TokenTree::Ident(id) if id == "move" || MODES.iter().any(|m| id == m));
     if all_words_then_block || starts_with_word {
@@ -94,7 +112,12 @@ fn parse_words_then_block(tokens: &[TokenTree], body: Option<&Group>) -> Result<
         match token {
             TokenTree::Ident(word) if word == "move" => {
                 if move_kw.is_some() {
-                    return fail(word.span(), "`move` is written once".into(), body);
+                    let call = corrected_call(tokens, "{ ... }");
+                    return fail(
+                        word.span(),
+                        format!("`move` is written once: write `{call}`"),
+                        body,
+                    );
                 }
                 if let Some(m) = &mode {
                     return fail(
@@ -118,6 +141,17 @@ fn parse_words_then_block(tokens: &[TokenTree], body: Option<&Group>) -> Result<
                 }
                 mode = Some(word.clone());
             }
+            TokenTree::Ident(word) if BLOCK_KEYWORDS.iter().any(|k| word == k) => {
+                let call = corrected_call(tokens, &format!("{{ {word} {{ ... }} }}"));
+                return fail(
+                    word.span(),
+                    format!(
+                        "`{word}` is not a defer mode: put the `{word}` block inside the braces, \
+                         as in `{call}`"
+                    ),
+                    body,
+                );
+            }
             TokenTree::Ident(word) => {
                 let got = word.to_string();
                 return fail(
@@ -138,14 +172,16 @@ fn parse_words_then_block(tokens: &[TokenTree], body: Option<&Group>) -> Result<
                 });
             }
             TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
-                return fail(
-                    tokens[i + 1].span(),
+                return fail_spanned(
+                    &tokens[i + 1..],
                     "unexpected tokens after the block: put every statement inside the braces"
                         .into(),
-                    Some(g),
+                    Some(g.clone()),
                 );
             }
-            TokenTree::Punct(p) if p.as_char() == '|' => return closure_error(p.span()),
+            TokenTree::Punct(p) if p.as_char() == '|' => {
+                return closure_error(&tokens[..i], &tokens[i..])
+            }
             other => {
                 let words = written(&move_kw, &mode);
                 return fail(
@@ -165,13 +201,54 @@ fn parse_words_then_block(tokens: &[TokenTree], body: Option<&Group>) -> Result<
     )
 }
 
-fn closure_error(span: Span) -> Result<Defer, Failure> {
-    fail(
-        span,
-        "`defer!` takes the statements to run, not a closure: write `defer! { ... }` with the \
-         closure's body inside the braces"
-            .into(),
-        None,
+/// The call a misordered one meant, around `block`: `move` if it is written anywhere, then
+/// the first mode, e.g. `defer!(move on_success { ... })`, or `defer! { ... }` with neither.
+fn corrected_call(tokens: &[TokenTree], block: &str) -> String {
+    let has_move = tokens
+        .iter()
+        .any(|tt| matches!(tt, TokenTree::Ident(id) if id == "move"));
+    let mode = tokens.iter().find_map(|tt| match tt {
+        TokenTree::Ident(id) if MODES.iter().any(|m| id == m) => Some(id.to_string()),
+        _ => None,
+    });
+    let words: Vec<String> = has_move
+        .then(|| "move".to_string())
+        .into_iter()
+        .chain(mode)
+        .collect();
+    if words.is_empty() {
+        format!("defer! {block}")
+    } else {
+        format!("defer!({} {block})", words.join(" "))
+    }
+}
+
+/// `closure`: the tokens from the closure's first `|` to the end of the input; `words`: the
+/// `move` and mode before it.
+fn closure_error(words: &[TokenTree], closure: &[TokenTree]) -> Result<Defer, Failure> {
+    // `|| body`: keep `body` for the fallback, so the names in it still resolve. Not kept: a
+    // closure with parameters (its body names them) or a return type (`|| -> T { ... }`).
+    let body = match closure {
+        [TokenTree::Punct(a), TokenTree::Punct(b), rest @ ..]
+            if a.as_char() == '|'
+                && b.as_char() == '|'
+                && matches!(
+                    rest.first(),
+                    Some(TokenTree::Ident(_) | TokenTree::Group(_))
+                ) =>
+        {
+            Some(Group::new(Delimiter::Brace, rest.iter().cloned().collect()))
+        }
+        _ => None,
+    };
+    let call = corrected_call(words, "{ ... }");
+    fail_spanned(
+        closure,
+        format!(
+            "`defer!` takes the statements to run, not a closure: write `{call}` with the \
+             closure's body inside the braces"
+        ),
+        body,
     )
 }
 
@@ -180,7 +257,7 @@ fn closure_error(span: Span) -> Result<Defer, Failure> {
 fn check_plain_body(tokens: &[TokenTree]) -> Result<(), Failure> {
     if let Some(TokenTree::Punct(p)) = tokens.first() {
         if p.as_char() == '|' {
-            closure_error(p.span())?;
+            closure_error(&[], tokens)?;
         }
     }
     let is_path = tokens.iter().all(|tt| match tt {

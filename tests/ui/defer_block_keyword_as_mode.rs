@@ -1,0 +1,9 @@
+use steadfast::defer;
+
+unsafe fn release() {}
+
+fn main() {
+    defer!(move unsafe {
+        release();
+    });
+}

@@ -1,0 +1,9 @@
+use steadfast::defer;
+
+fn cleanup() {
+    println!("cleaned up");
+}
+
+fn main() {
+    defer!(|| cleanup());
+}

@@ -1,0 +1,5 @@
+use steadfast::defer;
+
+fn main() {
+    defer!(on_success);
+}

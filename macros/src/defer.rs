@@ -15,12 +15,14 @@
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
-use crate::suggest::did_you_mean;
+use crate::suggest::{closest, did_you_mean};
 
 const MODES: &[&str] = &["on_success", "on_unwind"];
 
 /// Keywords that begin a block expression: `defer! { unsafe { ... } }` is a body, not a mode.
-const BLOCK_KEYWORDS: &[&str] = &["async", "const", "loop", "unsafe"];
+const BLOCK_KEYWORDS: &[&str] = &[
+    "async", "const", "for", "if", "loop", "match", "unsafe", "while",
+];
 
 /// A parsed `defer!`.
 struct Defer {
@@ -76,13 +78,22 @@ fn parse(input: TokenStream) -> Result<Defer, Failure> {
         Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => Some(g),
         _ => None,
     };
-    let all_words_then_block = tokens.len() >= 2
-        && body.is_some()
-        && tokens[..tokens.len() - 1].iter().all(is_ident)
-        && !matches!(first, TokenTree::Ident(id) if BLOCK_KEYWORDS.iter().any(|k| id == k));
-    let starts_with_word =
-        matches!(first, TokenTree::Ident(id) if id == "move" || MODES.iter().any(|m| id == m));
-    if all_words_then_block || starts_with_word {
+    // `[move] [mode] { ... }` is told from a body such as `if x { ... }` or `on_success();`
+    // by its leading words, which end at a block, a closure's `|` or the end of the input:
+    // the first is `move` or a mode, or every one looks like a mode.
+    let is_word = |tt: &TokenTree, word_like: fn(&str) -> bool| matches!(tt, TokenTree::Ident(id) if word_like(&id.to_string()));
+    let lead = tokens.iter().take_while(|t| is_ident(t)).count();
+    let words_end = match tokens.get(lead) {
+        None => true,
+        Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
+        Some(TokenTree::Punct(p)) => p.as_char() == '|',
+        Some(_) => false,
+    };
+    let starts_with_word = lead >= 1
+        && words_end
+        && (is_word(first, is_exact_word)
+            || tokens[..lead].iter().all(|t| is_word(t, looks_like_mode)));
+    if starts_with_word {
         parse_words_then_block(&tokens, body)
     } else {
         check_plain_body(&tokens)?;
@@ -94,6 +105,16 @@ fn parse(input: TokenStream) -> Result<Defer, Failure> {
             body: group,
         })
     }
+}
+
+/// `move` or a mode, exactly.
+fn is_exact_word(word: &str) -> bool {
+    word == "move" || MODES.contains(&word)
+}
+
+/// A mode, or what is probably a misspelt one (`on_sucess`, `on_panic`).
+fn looks_like_mode(word: &str) -> bool {
+    is_exact_word(word) || word.starts_with("on_") || closest(word, MODES).is_some()
 }
 
 fn is_ident(tt: &TokenTree) -> bool {

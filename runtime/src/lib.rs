@@ -18,10 +18,12 @@
 mod defer_stack;
 mod guard;
 mod report;
+pub mod retry;
 
 pub use defer_stack::DeferStack;
 pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
 pub use report::payload_message;
+pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, Timeout};
 
 /// When a [`Guard`] runs its closure: always, only on success, or only on unwind.
 ///
@@ -29,6 +31,11 @@ pub use report::payload_message;
 /// guard was made, and whether it is unwinding when the guard is dropped. A panic counts as
 /// the guard's own only if it began *after* the guard was made, so a guard created inside a
 /// `Drop` that runs during an older panic treats a normal exit from its scope as success.
+///
+/// One case cannot be told apart: a guard made while the thread is already unwinding, whose
+/// scope then panics anew *inside* a `catch_unwind` in that same `Drop`. std exposes only
+/// whether the thread is unwinding, not how many panics deep, so that nested panic is taken
+/// for the older one (`on_success` runs, `on_unwind` does not).
 pub mod strategy {
     pub use crate::guard::{Always, OnSuccess, OnUnwind, Strategy};
 }

@@ -1,5 +1,6 @@
 // Every form of `defer!` the contract names, plus bodies that begin with a keyword taking a
-// block (`unsafe`, `loop`), which are statements, not modes.
+// block (`unsafe`, `loop`, `if`, `for`, `while`, `match`), and bodies that call something
+// named like a mode: all statements, not modes.
 use std::cell::RefCell;
 
 use steadfast::defer;
@@ -20,6 +21,15 @@ fn main() {
         defer!(move on_unwind { log.borrow_mut().push("move on_unwind"); });
         defer! { unsafe { release() } }
         defer! { loop { break } }
+        let verbose = false;
+        defer! { if verbose { log.borrow_mut().push("if"); } }
+        defer! { for n in ["for"] { let _ = n; } }
+        defer! { while verbose { } }
+        defer! { match i { 1 => (), _ => log.borrow_mut().push("match") } }
+        let on_success = || ();
+        defer! { on_success(); }
+        let on_unwind = std::cell::Cell::new(false);
+        defer! { on_unwind.set(true); }
     }
     assert_eq!(
         *log.borrow(),

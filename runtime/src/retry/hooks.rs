@@ -1,0 +1,149 @@
+//! The three user hooks of a policy — `when`, `on_retry`, `retry_after` — and their defaults.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A failed attempt that is about to be retried, as `on_retry` sees it.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::{Attempt, Retry};
+///
+/// let log = std::cell::RefCell::new(Vec::new());
+/// let mut calls = 0;
+/// let result: Result<u32, &str> = Retry::fixed()
+///     .attempts(3)
+///     .delay(Duration::ZERO)
+///     .on_retry(|a: &Attempt<'_, &str>| {
+///         log.borrow_mut().push(format!("{}/{} failed: {}", a.number(), a.max_attempts(), a.error()))
+///     })
+///     .run(|| { calls += 1; if calls < 3 { Err("busy") } else { Ok(calls) } });
+/// assert_eq!(result, Ok(3));
+/// assert_eq!(*log.borrow(), ["1/3 failed: busy", "2/3 failed: busy"]);
+/// ```
+pub struct Attempt<'a, E> {
+    pub(crate) number: u32,
+    pub(crate) max_attempts: u32,
+    pub(crate) error: &'a E,
+    pub(crate) next_delay: Duration,
+    pub(crate) elapsed: Duration,
+}
+
+impl<'a, E> Attempt<'a, E> {
+    /// The number of the attempt that failed, from 1.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// How many attempts the policy allows in all (the `attempts` key).
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The error the attempt returned.
+    pub fn error(&self) -> &'a E {
+        self.error
+    }
+
+    /// How long the policy sleeps before the next attempt.
+    pub fn next_delay(&self) -> Duration {
+        self.next_delay
+    }
+
+    /// Time since the call began, sleeps included. Zero when the policy has neither a
+    /// deadline nor an `on_retry` hook (it then never reads the clock).
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Attempt<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attempt")
+            .field("number", &self.number)
+            .field("max_attempts", &self.max_attempts)
+            .field("error", self.error)
+            .field("next_delay", &self.next_delay)
+            .field("elapsed", &self.elapsed)
+            .finish()
+    }
+}
+
+/// The default `when`: every error is retried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EveryError;
+
+/// The default `on_retry`: nothing is called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoHook;
+
+/// The default `retry_after`: the schedule alone decides each delay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoHint;
+
+/// Decides whether an error is worth another attempt (the `when` key).
+///
+/// Implemented by [`EveryError`] and by every `Fn(&E) -> bool`.
+pub trait When<E> {
+    /// `true` to retry after `error`, `false` to return it at once.
+    fn should_retry(&self, error: &E) -> bool;
+}
+
+impl<E> When<E> for EveryError {
+    #[inline(always)]
+    fn should_retry(&self, _: &E) -> bool {
+        true
+    }
+}
+
+impl<E, F: Fn(&E) -> bool> When<E> for F {
+    #[inline]
+    fn should_retry(&self, error: &E) -> bool {
+        self(error)
+    }
+}
+
+/// Called before each sleep between attempts (the `on_retry` key).
+///
+/// Implemented by [`NoHook`] and by every `Fn(&Attempt<'_, E>)`.
+pub trait OnRetry<E> {
+    /// Whether there is a hook to call (so whether the clock must be read for `elapsed`).
+    const IS_SET: bool = true;
+    /// Called with the attempt that failed and the delay before the next one.
+    fn on_retry(&self, attempt: &Attempt<'_, E>);
+}
+
+impl<E> OnRetry<E> for NoHook {
+    const IS_SET: bool = false;
+    #[inline(always)]
+    fn on_retry(&self, _: &Attempt<'_, E>) {}
+}
+
+impl<E, F: Fn(&Attempt<'_, E>)> OnRetry<E> for F {
+    #[inline]
+    fn on_retry(&self, attempt: &Attempt<'_, E>) {
+        self(attempt)
+    }
+}
+
+/// A delay the error itself asks for (the `retry_after` key), such as HTTP `Retry-After`.
+///
+/// Implemented by [`NoHint`] and by every `Fn(&E) -> Option<Duration>`.
+pub trait RetryAfter<E> {
+    /// `Some(delay)` replaces the schedule's delay for the next sleep.
+    fn retry_after(&self, error: &E) -> Option<Duration>;
+}
+
+impl<E> RetryAfter<E> for NoHint {
+    #[inline(always)]
+    fn retry_after(&self, _: &E) -> Option<Duration> {
+        None
+    }
+}
+
+impl<E, F: Fn(&E) -> Option<Duration>> RetryAfter<E> for F {
+    #[inline]
+    fn retry_after(&self, error: &E) -> Option<Duration> {
+        self(error)
+    }
+}

@@ -1,0 +1,469 @@
+//! The retry policy: schedule, deadlines, hooks, and the loop that drives them.
+
+mod hooks;
+mod progress;
+mod schedule;
+mod timeout;
+#[cfg(feature = "tokio")]
+mod tokio_driver;
+
+use std::time::Duration;
+
+pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
+pub use progress::{AttemptLimit, Clock, Flow, Progress, StdClock};
+pub use schedule::{Backoff, Delays, Jitter};
+pub use timeout::{Deadlines, Limited, NoTimeout, Timeout};
+#[cfg(feature = "tokio")]
+pub use tokio_driver::{sleep, within, TokioClock};
+
+use schedule::{Schedule, ScheduleState};
+
+/// A retry policy: how many attempts, how long to sleep between them, which errors to
+/// retry, what to call before each sleep, and when to give up.
+///
+/// `#[retry(...)]` builds one of these from its keys; built by hand it retries closures
+/// with [`run`](Retry::run) and [`run_async`](Retry::run_async). Every builder method is
+/// `const`, so a policy can be a `const` item. The methods that add a hook or a deadline
+/// change the policy's type, and stable Rust lets a `const fn` do that only for hooks that
+/// are `Copy`: function paths and closures that capture nothing or only references. (A
+/// closure that owns a `String` or an `Arc` is fine as the last hook set.)
+///
+/// | method | key | default |
+/// | --- | --- | --- |
+/// | [`attempts`](Retry::attempts) | `attempts` | 3 (calls, the first included) |
+/// | [`backoff`](Retry::backoff) | `backoff` | [`Backoff::Exponential`] |
+/// | [`delay`](Retry::delay) | `delay` | 100 ms |
+/// | [`max_delay`](Retry::max_delay) | `max_delay` | 30 s |
+/// | [`jitter`](Retry::jitter) | `jitter` | [`Jitter::Full`] |
+/// | [`timeout`](Retry::timeout) | `timeout` | none |
+/// | [`attempt_timeout`](Retry::attempt_timeout) | `attempt_timeout` | none |
+/// | [`when`](Retry::when) | `when` | every error |
+/// | [`on_retry`](Retry::on_retry) | `on_retry` | none |
+/// | [`retry_after`](Retry::retry_after) | `retry_after` | none |
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::{Jitter, Retry};
+///
+/// const POLICY: Retry = Retry::exp()
+///     .attempts(3)
+///     .delay(Duration::from_millis(1))
+///     .jitter(Jitter::None);
+///
+/// let mut calls = 0;
+/// let result: Result<&str, String> = POLICY.run(|| {
+///     calls += 1;
+///     if calls < 3 { Err(format!("attempt {calls} failed")) } else { Ok("done") }
+/// });
+/// assert_eq!(result, Ok("done"));
+/// assert_eq!(calls, 3);
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use = "a policy does nothing until `run` or `run_async` is called"]
+pub struct Retry<W = EveryError, O = NoHook, A = NoHint, L = NoTimeout> {
+    attempts: u32,
+    schedule: Schedule,
+    limits: L,
+    when: W,
+    on_retry: O,
+    retry_after: A,
+}
+
+impl Retry {
+    /// The default policy: 3 attempts, exponential backoff from 100 ms capped at 30 s, full
+    /// jitter, no timeout, every error retried.
+    ///
+    /// ```
+    /// let policy = steadfast_runtime::Retry::new();
+    /// assert_eq!(policy.max_attempts(), 3);
+    /// ```
+    pub const fn new() -> Self {
+        Retry {
+            attempts: 3,
+            schedule: Schedule {
+                backoff: Backoff::Exponential,
+                jitter: Jitter::Full,
+                base: Duration::from_millis(100),
+                cap: Duration::from_secs(30),
+                seed: None,
+            },
+            limits: NoTimeout,
+            when: EveryError,
+            on_retry: NoHook,
+            retry_after: NoHint,
+        }
+    }
+
+    /// The default policy with exponential backoff: `delay · 2^(n-1)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let delays: Vec<_> = steadfast_runtime::Retry::exp()
+    ///     .attempts(4)
+    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .delays()
+    ///     .collect();
+    /// assert_eq!(delays, [100, 200, 400].map(Duration::from_millis));
+    /// ```
+    pub const fn exp() -> Self {
+        Retry::new().backoff(Backoff::Exponential)
+    }
+
+    /// The default policy with linear backoff: `delay · n`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let delays: Vec<_> = steadfast_runtime::Retry::linear()
+    ///     .attempts(4)
+    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .delays()
+    ///     .collect();
+    /// assert_eq!(delays, [100, 200, 300].map(Duration::from_millis));
+    /// ```
+    pub const fn linear() -> Self {
+        Retry::new().backoff(Backoff::Linear)
+    }
+
+    /// The default policy with a fixed delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let delays: Vec<_> = steadfast_runtime::Retry::fixed()
+    ///     .attempts(3)
+    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .delays()
+    ///     .collect();
+    /// assert_eq!(delays, [100, 100].map(Duration::from_millis));
+    /// ```
+    pub const fn fixed() -> Self {
+        Retry::new().backoff(Backoff::Fixed)
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry::new()
+    }
+}
+
+impl<W, O, A, L> Retry<W, O, A, L> {
+    /// Total attempts, the first call included: `attempts(3)` is one call and two retries.
+    /// `0` is taken as `1`: the operation always runs once.
+    ///
+    /// ```
+    /// let policy = steadfast_runtime::Retry::new().attempts(5);
+    /// assert_eq!(policy.max_attempts(), 5);
+    /// assert_eq!(policy.delays().len(), 4);
+    /// ```
+    pub const fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// How the delay grows between attempts.
+    ///
+    /// ```
+    /// use steadfast_runtime::{Backoff, Retry};
+    /// let policy = Retry::new().backoff(Backoff::None);
+    /// assert!(policy.delays().all(|d| d.is_zero()));
+    /// ```
+    pub const fn backoff(mut self, backoff: Backoff) -> Self {
+        self.schedule.backoff = backoff;
+        self
+    }
+
+    /// The base delay of the backoff.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Jitter, Retry};
+    /// let policy = Retry::fixed().delay(Duration::from_secs(1)).jitter(Jitter::None);
+    /// assert_eq!(policy.delays().next(), Some(Duration::from_secs(1)));
+    /// ```
+    pub const fn delay(mut self, delay: Duration) -> Self {
+        self.schedule.base = delay;
+        self
+    }
+
+    /// The cap on one delay, applied before jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Jitter, Retry};
+    /// let policy = Retry::exp().attempts(10).max_delay(Duration::from_millis(250)).jitter(Jitter::None);
+    /// assert_eq!(policy.delays().max(), Some(Duration::from_millis(250)));
+    /// ```
+    pub const fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.schedule.cap = max_delay;
+        self
+    }
+
+    /// How randomness spreads the delays.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Jitter, Retry};
+    /// let policy = Retry::fixed().attempts(50).jitter(Jitter::Equal);
+    /// assert!(policy.delays().all(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)));
+    /// ```
+    pub const fn jitter(mut self, jitter: Jitter) -> Self {
+        self.schedule.jitter = jitter;
+        self
+    }
+
+    /// Seeds the jitter's generator, so that every call draws the same delays (for tests
+    /// and reproductions; in production the default per-call seed spreads clients apart).
+    ///
+    /// ```
+    /// let policy = steadfast_runtime::Retry::exp().attempts(6).seed(42);
+    /// assert!(policy.delays().eq(policy.delays()));
+    /// ```
+    pub const fn seed(mut self, seed: u64) -> Self {
+        self.schedule.seed = Some(seed);
+        self
+    }
+
+    /// Total attempts allowed.
+    ///
+    /// ```
+    /// assert_eq!(steadfast_runtime::Retry::new().max_attempts(), 3);
+    /// ```
+    pub const fn max_attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The delays this policy would sleep, one per retry, without sleeping: a plain iterator
+    /// of `attempts - 1` items. A `retry_after` hint and a deadline can change real sleeps.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Jitter, Retry};
+    /// let policy = Retry::exp().attempts(4).jitter(Jitter::None);
+    /// let total: Duration = policy.delays().sum();
+    /// assert_eq!(total, Duration::from_millis(700));
+    /// ```
+    pub fn delays(&self) -> Delays {
+        Delays {
+            schedule: self.schedule,
+            state: ScheduleState::default(),
+            remaining: self.attempts - 1,
+        }
+    }
+}
+
+impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
+    /// A deadline for the whole call, sleeps included (Go's `context.WithTimeout`). When it
+    /// passes before the attempts run out, the call returns `Err(E::from(Timeout))`, so the
+    /// error type must implement `From<`[`Timeout`]`>`.
+    ///
+    /// Async: the attempt in flight is dropped at the deadline. Sync: a running attempt
+    /// cannot be interrupted, so no attempt or sleep starts past the deadline and a sleep is
+    /// cut to end at it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = steadfast_runtime::Retry::new().timeout(Duration::from_secs(2));
+    /// assert_eq!(policy.max_attempts(), 3);
+    /// ```
+    pub const fn timeout(self, timeout: Duration) -> Retry<W, O, A, Limited> {
+        self.with_limits(Limited {
+            timeout: Some(timeout),
+            attempt_timeout: None,
+        })
+    }
+
+    /// A deadline for each attempt (async only): an attempt still running after it is
+    /// cancelled and counts as a retryable failure, `E::from(Timeout)`, whatever `when`
+    /// says. [`run`](Retry::run) cannot interrupt a closure and ignores it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = steadfast_runtime::Retry::new().attempt_timeout(Duration::from_millis(500));
+    /// assert_eq!(policy.max_attempts(), 3);
+    /// ```
+    pub const fn attempt_timeout(self, attempt_timeout: Duration) -> Retry<W, O, A, Limited> {
+        self.with_limits(Limited {
+            timeout: None,
+            attempt_timeout: Some(attempt_timeout),
+        })
+    }
+
+    const fn with_limits(self, limits: Limited) -> Retry<W, O, A, Limited> {
+        let Retry {
+            attempts,
+            schedule,
+            limits: NoTimeout,
+            when,
+            on_retry,
+            retry_after,
+        } = self;
+        Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+        }
+    }
+}
+
+impl<W, O, A> Retry<W, O, A, Limited> {
+    /// See [`Retry::timeout`] on a policy without deadlines.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = steadfast_runtime::Retry::new()
+    ///     .attempt_timeout(Duration::from_millis(100))
+    ///     .timeout(Duration::from_secs(1));
+    /// assert_eq!(policy.max_attempts(), 3);
+    /// ```
+    pub const fn timeout(mut self, timeout: Duration) -> Self {
+        self.limits.timeout = Some(timeout);
+        self
+    }
+
+    /// See [`Retry::attempt_timeout`] on a policy without deadlines.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let policy = steadfast_runtime::Retry::new()
+    ///     .timeout(Duration::from_secs(1))
+    ///     .attempt_timeout(Duration::from_millis(100));
+    /// assert_eq!(policy.max_attempts(), 3);
+    /// ```
+    pub const fn attempt_timeout(mut self, attempt_timeout: Duration) -> Self {
+        self.limits.attempt_timeout = Some(attempt_timeout);
+        self
+    }
+}
+
+impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
+    /// Retries only the errors `when` accepts; any other error is returned at once.
+    ///
+    /// ```
+    /// let mut calls = 0;
+    /// let result: Result<(), &str> = steadfast_runtime::Retry::new()
+    ///     .when(|e: &&str| *e == "busy")
+    ///     .run(|| { calls += 1; Err("denied") });
+    /// assert_eq!((result, calls), (Err("denied"), 1));
+    /// ```
+    pub const fn when<W>(self, when: W) -> Retry<W, O, A, L> {
+        let Retry {
+            attempts,
+            schedule,
+            limits,
+            when: EveryError,
+            on_retry,
+            retry_after,
+        } = self;
+        Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+        }
+    }
+}
+
+impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
+    /// Calls `on_retry` with each failed [`Attempt`] before the sleep that follows it (see
+    /// [`Attempt`] for an example).
+    ///
+    /// ```
+    /// let policy = steadfast_runtime::Retry::new()
+    ///     .on_retry(|a: &steadfast_runtime::Attempt<'_, std::io::Error>| eprintln!("{}", a.error()));
+    /// # let _ = policy;
+    /// ```
+    pub const fn on_retry<O>(self, on_retry: O) -> Retry<W, O, A, L> {
+        let Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry: NoHook,
+            retry_after,
+        } = self;
+        Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+        }
+    }
+}
+
+impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
+    /// Lets the error name the next delay (HTTP `Retry-After`, gRPC pushback): `Some(d)`
+    /// replaces the schedule's delay for that sleep, not capped by `max_delay`; a `timeout`
+    /// still bounds it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// struct Throttled { wait: Duration }
+    /// let policy = steadfast_runtime::Retry::new()
+    ///     .retry_after(|e: &Throttled| Some(e.wait));
+    /// # let _ = policy;
+    /// ```
+    pub const fn retry_after<A>(self, retry_after: A) -> Retry<W, O, A, L> {
+        let Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after: NoHint,
+        } = self;
+        Retry {
+            attempts,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+        }
+    }
+}
+
+impl<W, O, A, L> Retry<W, O, A, L> {
+    /// Calls `op` until it succeeds, the error is not retryable, the attempts run out or the
+    /// deadline passes, sleeping between attempts with `std::thread::sleep`.
+    ///
+    /// Returns the first `Ok`, or the last attempt's error, or `Err(E::from(Timeout))` when
+    /// the `timeout` ends the call first.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut calls = 0;
+    /// let result: Result<u32, &str> = steadfast_runtime::Retry::fixed()
+    ///     .delay(Duration::from_millis(1))
+    ///     .run(|| { calls += 1; Err("still down") });
+    /// assert_eq!(result, Err("still down"));
+    /// assert_eq!(calls, 3);
+    /// ```
+    pub fn run<T, E, F>(&self, mut op: F) -> Result<T, E>
+    where
+        F: FnMut() -> Result<T, E>,
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Deadlines<E>,
+    {
+        let mut progress = self.start::<E, StdClock>();
+        loop {
+            self.begin_attempt(&mut progress)?;
+            match self.next(&mut progress, Ok(op())) {
+                Flow::Done(result) => return result,
+                Flow::Sleep(delay) => StdClock::sleep(delay),
+                Flow::SleepThenFail(delay, error) => {
+                    StdClock::sleep(delay);
+                    return Err(error);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! One call's way through a policy: the step function that `run`, `run_async` and the
+//! `#[retry]` expansion all drive. The policy logic lives here, once.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use super::hooks::{Attempt, OnRetry, RetryAfter, When};
+use super::schedule::ScheduleState;
+use super::timeout::{Deadlines, Timeout};
+use super::Retry;
+
+/// A source of time for a driver: `std`'s clock for sync calls, tokio's (which
+/// `tokio::time::pause` controls) for async ones.
+pub trait Clock {
+    /// A point in time.
+    type Instant: Copy;
+    /// Now.
+    fn now() -> Self::Instant;
+    /// Time passed since `earlier`.
+    fn since(earlier: Self::Instant) -> Duration;
+}
+
+/// `std::time::Instant`, sleeping with `std::thread::sleep`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdClock;
+
+impl Clock for StdClock {
+    type Instant = std::time::Instant;
+    fn now() -> Self::Instant {
+        std::time::Instant::now()
+    }
+    fn since(earlier: Self::Instant) -> Duration {
+        earlier.elapsed()
+    }
+}
+
+impl StdClock {
+    pub(crate) fn sleep(delay: Duration) {
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+    }
+}
+
+/// Where one call stands: attempts made, the schedule's state and, only when the policy
+/// needs it, when the call began. Small, because it lives inside every retried future.
+#[doc(hidden)]
+pub struct Progress<C: Clock, E> {
+    attempt: u32,
+    schedule: ScheduleState,
+    started: Option<C::Instant>,
+    error: PhantomData<fn() -> E>,
+}
+
+impl<C: Clock, E> Progress<C, E> {
+    fn elapsed(&self) -> Duration {
+        self.started.map_or(Duration::ZERO, C::since)
+    }
+}
+
+/// How long the attempt about to start may run (async), and which deadline that is.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptLimit {
+    /// Time the attempt may take.
+    pub duration: Duration,
+    /// `true`: the call's `timeout` comes first; `false`: the `attempt_timeout` does.
+    pub is_call_deadline: bool,
+}
+
+/// What a driver does after an attempt.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Flow<T, E> {
+    /// Return this.
+    Done(Result<T, E>),
+    /// Sleep, then start the next attempt.
+    Sleep(Duration),
+    /// Sleep until the deadline, then return this (the deadline's error).
+    SleepThenFail(Duration, E),
+}
+
+#[doc(hidden)]
+impl<W, O, A, L> Retry<W, O, A, L> {
+    /// Begins a call; reads the clock only if a deadline or an `on_retry` hook needs it.
+    #[inline]
+    pub fn start<E, C: Clock>(&self) -> Progress<C, E>
+    where
+        O: OnRetry<E>,
+        L: Deadlines<E>,
+    {
+        Progress {
+            attempt: 0,
+            schedule: ScheduleState::default(),
+            started: if L::ANY || O::IS_SET {
+                Some(C::now())
+            } else {
+                None
+            },
+            error: PhantomData,
+        }
+    }
+
+    /// Before each attempt: `Err` when the call's deadline has passed (no attempt starts
+    /// past it), otherwise how long this attempt may run, if it is limited.
+    #[inline]
+    pub fn begin_attempt<E, C: Clock>(
+        &self,
+        progress: &mut Progress<C, E>,
+    ) -> Result<Option<AttemptLimit>, E>
+    where
+        L: Deadlines<E>,
+    {
+        progress.attempt += 1;
+        if !L::ANY {
+            return Ok(None);
+        }
+        let elapsed = progress.elapsed();
+        let call_left = match self.limits.timeout() {
+            Some(timeout) if elapsed >= timeout => {
+                let made = progress.attempt - 1;
+                return Err(L::into_error(Timeout::new(made, elapsed, timeout, false)));
+            }
+            Some(timeout) => Some(timeout - elapsed),
+            None => None,
+        };
+        Ok(match (call_left, self.limits.attempt_timeout()) {
+            (Some(call), Some(attempt)) if attempt < call => Some(AttemptLimit {
+                duration: attempt,
+                is_call_deadline: false,
+            }),
+            (Some(call), _) => Some(AttemptLimit {
+                duration: call,
+                is_call_deadline: true,
+            }),
+            (None, Some(attempt)) => Some(AttemptLimit {
+                duration: attempt,
+                is_call_deadline: false,
+            }),
+            (None, None) => None,
+        })
+    }
+
+    /// After each attempt: its result, or the limit it ran into (async). Decides whether to
+    /// return or to sleep, calls `on_retry`, and drops the attempt's error before any sleep.
+    #[inline]
+    pub fn next<T, E, C: Clock>(
+        &self,
+        progress: &mut Progress<C, E>,
+        outcome: Result<Result<T, E>, AttemptLimit>,
+    ) -> Flow<T, E>
+    where
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Deadlines<E>,
+    {
+        match outcome {
+            Ok(Ok(value)) => Flow::Done(Ok(value)),
+            Ok(Err(error)) => {
+                if self.when.should_retry(&error) {
+                    self.retry_after_error(progress, error)
+                } else {
+                    Flow::Done(Err(error))
+                }
+            }
+            Err(limit) => {
+                let elapsed = progress.elapsed();
+                let timeout = Timeout::new(
+                    progress.attempt,
+                    elapsed,
+                    limit.duration,
+                    !limit.is_call_deadline,
+                );
+                if limit.is_call_deadline {
+                    let whole = Timeout::new(
+                        progress.attempt,
+                        elapsed,
+                        self.limits.timeout().unwrap_or(limit.duration),
+                        false,
+                    );
+                    let _ = timeout;
+                    Flow::Done(Err(L::into_error(whole)))
+                } else {
+                    // An attempt that ran out of time is retryable, whatever `when` says.
+                    self.retry_after_error(progress, L::into_error(timeout))
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn retry_after_error<T, E, C: Clock>(
+        &self,
+        progress: &mut Progress<C, E>,
+        error: E,
+    ) -> Flow<T, E>
+    where
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Deadlines<E>,
+    {
+        if progress.attempt >= self.attempts {
+            return Flow::Done(Err(error));
+        }
+        let scheduled = self.schedule.next_delay(&mut progress.schedule);
+        let delay = self.retry_after.retry_after(&error).unwrap_or(scheduled);
+        let elapsed = progress.elapsed();
+        if let Some(timeout) = self.limits.timeout() {
+            let left = timeout.saturating_sub(elapsed);
+            if delay >= left {
+                // The next attempt could not start before the deadline: sleep to it, then
+                // report the deadline.
+                drop(error);
+                let expired = Timeout::new(progress.attempt, timeout, timeout, false);
+                return Flow::SleepThenFail(left, L::into_error(expired));
+            }
+        }
+        self.on_retry.on_retry(&Attempt {
+            number: progress.attempt,
+            max_attempts: self.attempts,
+            error: &error,
+            next_delay: delay,
+            elapsed,
+        });
+        drop(error);
+        Flow::Sleep(delay)
+    }
+}

@@ -1,0 +1,153 @@
+//! The error a deadline produces, and the type-level switch that says whether a policy has one.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The error of a retried call whose deadline passed: the call's `timeout`, or one
+/// attempt's `attempt_timeout`.
+///
+/// A policy with a timeout needs the operation's error type to implement
+/// `From<Timeout>`, so that the deadline can be returned as that error.
+///
+/// ```
+/// # #[cfg(feature = "tokio")] {
+/// use std::time::Duration;
+/// use steadfast_runtime::{Retry, Timeout};
+///
+/// #[derive(Debug)]
+/// enum Error { Busy, TimedOut(Timeout) }
+/// impl From<Timeout> for Error {
+///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+/// }
+///
+/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1))
+///     .timeout(Duration::from_millis(5));
+/// let result: Result<(), Error> = policy.run(|| Err(Error::Busy));
+/// let Err(Error::TimedOut(t)) = result else { panic!("expected a timeout") };
+/// assert!(!t.is_attempt_timeout());
+/// assert!(t.attempts() >= 1);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timeout {
+    attempts: u32,
+    elapsed: Duration,
+    limit: Duration,
+    attempt_timeout: bool,
+}
+
+impl Timeout {
+    pub(crate) fn new(attempts: u32, elapsed: Duration, limit: Duration, attempt: bool) -> Self {
+        Timeout {
+            attempts,
+            elapsed,
+            limit,
+            attempt_timeout: attempt,
+        }
+    }
+
+    /// How many attempts were started, the one cut short included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// How long the call had run when the deadline passed.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The limit that passed: the call's `timeout` or the `attempt_timeout`.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// Whether one attempt ran past its `attempt_timeout` (and the attempts ran out), as
+    /// opposed to the whole call passing its `timeout`.
+    pub fn is_attempt_timeout(&self) -> bool {
+        self.attempt_timeout
+    }
+}
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.attempt_timeout {
+            write!(
+                f,
+                "attempt {} did not finish within its attempt_timeout of {:?}",
+                self.attempts, self.limit
+            )
+        } else {
+            write!(
+                f,
+                "the timeout of {:?} passed after {} attempt{} ({:?})",
+                self.limit,
+                self.attempts,
+                if self.attempts == 1 { "" } else { "s" },
+                self.elapsed
+            )
+        }
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+/// No deadline: the policy works with any error type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoTimeout;
+
+/// A `timeout` and/or an `attempt_timeout`: the error type must implement `From<Timeout>`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limited {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) attempt_timeout: Option<Duration>,
+}
+
+/// Whether a policy has deadlines, and how a deadline becomes the operation's error `E`.
+///
+/// Implemented by [`NoTimeout`] for every `E`, and by [`Limited`] for every
+/// `E: From<Timeout>`; that bound is what a policy with a timeout asks of its error type.
+#[diagnostic::on_unimplemented(
+    message = "a retry `timeout` needs an error type that can hold it: `{E}` does not implement `From<steadfast::Timeout>`",
+    label = "the deadline would be returned as `{E}`",
+    note = "add `impl From<steadfast::Timeout> for {E}` (e.g. a `Timeout(steadfast::Timeout)` variant), or remove `timeout`/`attempt_timeout`"
+)]
+pub trait Deadlines<E> {
+    /// Whether the policy reads the clock to enforce a deadline.
+    const ANY: bool;
+    /// The call's timeout, if any.
+    fn timeout(&self) -> Option<Duration>;
+    /// The per-attempt timeout, if any.
+    fn attempt_timeout(&self) -> Option<Duration>;
+    /// Turns a passed deadline into the operation's error.
+    fn into_error(timeout: Timeout) -> E;
+}
+
+impl<E> Deadlines<E> for NoTimeout {
+    const ANY: bool = false;
+    #[inline(always)]
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
+    #[inline(always)]
+    fn attempt_timeout(&self) -> Option<Duration> {
+        None
+    }
+    fn into_error(timeout: Timeout) -> E {
+        unreachable!("a policy without deadlines produced {timeout}")
+    }
+}
+
+impl<E: From<Timeout>> Deadlines<E> for Limited {
+    const ANY: bool = true;
+    #[inline]
+    fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+    #[inline]
+    fn attempt_timeout(&self) -> Option<Duration> {
+        self.attempt_timeout
+    }
+    fn into_error(timeout: Timeout) -> E {
+        E::from(timeout)
+    }
+}

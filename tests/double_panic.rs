@@ -1,0 +1,284 @@
+//! A deferred block that panics while the thread is already unwinding must not abort the
+//! process: the second panic is caught and reported, and the original payload reaches the
+//! caller. Checked in this process and, to see the absence of an abort and the stderr
+//! report from outside, in a child process that re-runs one test of this binary.
+#![cfg(panic = "unwind")]
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::process::{Command, Output};
+
+use steadfast::{defer, guard, guard_on_unwind, DeferStack};
+
+type Log = RefCell<Vec<String>>;
+
+fn rec(log: &Log, entry: impl Into<String>) {
+    log.borrow_mut().push(entry.into());
+}
+
+fn take(log: &Log) -> Vec<String> {
+    std::mem::take(&mut *log.borrow_mut())
+}
+
+fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string payload>".to_string()
+    }
+}
+
+/// Runs `f` expecting it to panic; returns the panic's message.
+fn panic_message(f: impl FnOnce()) -> String {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(()) => panic!("expected a panic"),
+        Err(payload) => message(&*payload),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// In this process
+
+#[test]
+fn defer_panicking_during_unwind_keeps_the_original_payload() {
+    let log = Log::default();
+    let caught = panic_message(|| {
+        defer! { rec(&log, "first defer still ran"); }
+        defer! { panic!("second panic"); }
+        defer! { rec(&log, "third defer ran"); }
+        panic!("original panic");
+    });
+    assert_eq!(caught, "original panic");
+    assert_eq!(take(&log), ["third defer ran", "first defer still ran"]);
+}
+
+#[test]
+fn every_panicking_form_during_unwind_keeps_the_original_string_payload() {
+    let log = Log::default();
+    let code = 42;
+    let caught = panic_message(|| {
+        defer! { rec(&log, "last defer ran"); }
+        defer!(on_unwind { panic!("on_unwind failed"); });
+        defer!(move { panic!("move failed with {code}"); });
+        defer!(move on_unwind { panic!("move on_unwind failed"); });
+        defer!(on_success { panic!("on_success must not even run"); });
+        panic!("original failure {code}");
+    });
+    assert_eq!(caught, "original failure 42");
+    assert_eq!(take(&log), ["last defer ran"]);
+}
+
+#[test]
+fn defer_panicking_during_a_normal_exit_panics_with_its_own_payload() {
+    let log = Log::default();
+    let caught = panic_message(|| {
+        defer! { rec(&log, "earlier defer ran during that unwind"); }
+        defer!(on_unwind { rec(&log, "earlier on_unwind saw the defer's panic"); });
+        defer!(on_success { rec(&log, "earlier on_success must not run"); });
+        defer! { panic!("defer failed"); }
+        rec(&log, "body");
+    });
+    assert_eq!(caught, "defer failed");
+    assert_eq!(
+        take(&log),
+        [
+            "body",
+            "earlier on_unwind saw the defer's panic",
+            "earlier defer ran during that unwind"
+        ]
+    );
+}
+
+#[test]
+fn guard_closure_panicking_during_unwind_keeps_the_original_payload() {
+    let caught = panic_message(|| {
+        let _g = guard(1, |n| panic!("guard {n} failed"));
+        let _u = guard_on_unwind(2, |n| panic!("guard {n} failed"));
+        panic!("original");
+    });
+    assert_eq!(caught, "original");
+}
+
+#[test]
+fn defer_stack_closure_panicking_during_unwind_keeps_the_original_payload() {
+    let log = Log::default();
+    let caught = panic_message(|| {
+        let mut defers = DeferStack::new();
+        defers.push(|| rec(&log, "0"));
+        defers.push(|| panic!("closure 1 failed"));
+        defers.push(|| panic!("closure 2 failed"));
+        defers.push(|| rec(&log, "3"));
+        panic!("original");
+    });
+    assert_eq!(caught, "original");
+    assert_eq!(take(&log), ["3", "0"]);
+}
+
+#[test]
+fn defer_stack_closure_panicking_during_a_normal_drop_panics_with_its_own_payload() {
+    let log = Log::default();
+    let caught = panic_message(|| {
+        let mut defers = DeferStack::new();
+        defers.push(|| rec(&log, "0"));
+        defers.push(|| panic!("closure 1 failed"));
+        defers.push(|| rec(&log, "2"));
+    });
+    assert_eq!(caught, "closure 1 failed");
+    assert_eq!(take(&log), ["2", "0"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// In a child process
+
+/// Names the scenario a child process runs; unset in the parent.
+const SCENARIO_VAR: &str = "STEADFAST_DOUBLE_PANIC_SCENARIO";
+
+/// What the child prints on stdout before the payload it caught.
+const CAUGHT: &str = "child caught payload: ";
+
+/// If this process is a child started by `run_child`, runs `scenario` under `catch_unwind`,
+/// prints the payload it caught and returns `true`.
+fn child_runs(name: &str, scenario: fn()) -> bool {
+    match std::env::var(SCENARIO_VAR) {
+        Ok(wanted) if wanted == name => {
+            let payload = catch_unwind(scenario).expect_err("the scenario must panic");
+            // On a line of its own: libtest has printed "test <name> ... " without a newline.
+            println!("\n{CAUGHT}{}", message(&*payload));
+            true
+        }
+        Ok(other) => panic!("child started for scenario {other:?}, but running {name:?}"),
+        Err(_) => false,
+    }
+}
+
+/// Re-runs the test `test_name` of this binary in a child process with `SCENARIO_VAR` set.
+fn run_child(test_name: &str) -> (Output, String, String) {
+    let output = Command::new(std::env::current_exe().expect("current_exe"))
+        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        .env(SCENARIO_VAR, test_name)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("spawn the test binary as a child");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
+}
+
+fn assert_child_survived(test_name: &str, report: &str, second: &str, original: &str) {
+    let (output, stdout, stderr) = run_child(test_name);
+    let context = format!(
+        "status: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    assert!(
+        output.status.success(),
+        "the child aborted or failed\n{context}"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child did not run exactly this test\n{context}"
+    );
+    assert!(
+        stdout.lines().any(|l| l == format!("{CAUGHT}{original}")),
+        "the original payload did not reach the child's caller\n{context}"
+    );
+    let report_line = stderr
+        .lines()
+        .find(|l| l.starts_with(report))
+        .unwrap_or_else(|| panic!("no report line starting with {report:?}\n{context}"));
+    assert!(
+        report_line.contains(second),
+        "the report line does not name the second panic {second:?}\n{context}"
+    );
+    // The panic hook printed both panics as they happened.
+    assert!(stderr.contains(original), "{context}");
+    assert!(stderr.contains(second), "{context}");
+}
+
+const DEFER_REPORT: &str =
+    "steadfast: a deferred block panicked while the thread was already unwinding";
+const STACK_REPORT: &str =
+    "steadfast: a closure in a DeferStack panicked while the thread was already unwinding";
+
+#[test]
+fn child_process_defer_panicking_during_unwind_does_not_abort() {
+    const NAME: &str = "child_process_defer_panicking_during_unwind_does_not_abort";
+    if child_runs(NAME, || {
+        defer! { panic!("cleanup failure in defer"); }
+        panic!("original failure in body");
+    }) {
+        return;
+    }
+    assert_child_survived(
+        NAME,
+        DEFER_REPORT,
+        "cleanup failure in defer",
+        "original failure in body",
+    );
+}
+
+#[test]
+fn child_process_guard_panicking_during_unwind_does_not_abort() {
+    const NAME: &str = "child_process_guard_panicking_during_unwind_does_not_abort";
+    if child_runs(NAME, || {
+        let _g = guard_on_unwind(7, |n| panic!("cleanup failure in guard {n}"));
+        panic!("original failure under a guard");
+    }) {
+        return;
+    }
+    assert_child_survived(
+        NAME,
+        DEFER_REPORT,
+        "cleanup failure in guard 7",
+        "original failure under a guard",
+    );
+}
+
+#[test]
+fn child_process_defer_stack_panicking_during_unwind_does_not_abort() {
+    const NAME: &str = "child_process_defer_stack_panicking_during_unwind_does_not_abort";
+    if child_runs(NAME, || {
+        let mut defers = DeferStack::new();
+        defers.push(|| panic!("cleanup failure in stack"));
+        panic!("original failure over a stack");
+    }) {
+        return;
+    }
+    assert_child_survived(
+        NAME,
+        STACK_REPORT,
+        "cleanup failure in stack",
+        "original failure over a stack",
+    );
+}
+
+/// Control: the same scenario with a plain `Drop` does abort, so the checks above would see
+/// an abort if steadfast let one happen.
+#[test]
+fn child_process_plain_drop_panicking_during_unwind_aborts() {
+    const NAME: &str = "child_process_plain_drop_panicking_during_unwind_aborts";
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("cleanup failure in plain drop");
+        }
+    }
+    if child_runs(NAME, || {
+        let _p = PanicsOnDrop;
+        panic!("original failure over a plain drop");
+    }) {
+        return;
+    }
+    let (output, stdout, stderr) = run_child(NAME);
+    assert!(
+        !output.status.success(),
+        "a plain Drop panicking during unwind should abort\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(!stdout.contains(CAUGHT), "stdout:\n{stdout}");
+    assert!(
+        stderr.contains("cleanup failure in plain drop"),
+        "stderr:\n{stderr}"
+    );
+}

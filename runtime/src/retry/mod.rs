@@ -10,7 +10,7 @@ mod tokio_driver;
 use std::time::Duration;
 
 pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
-pub use progress::{AttemptLimit, Clock, Flow, Progress, StdClock};
+pub use progress::{AttemptLimit, BlockingClock, Clock, Flow, Progress, StdClock};
 pub use schedule::{Backoff, Delays, Jitter};
 pub use timeout::{Deadlines, Limited, NoTimeout, Timeout};
 #[cfg(feature = "tokio")]
@@ -445,7 +445,8 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// assert_eq!(result, Err("still down"));
     /// assert_eq!(calls, 3);
     /// ```
-    pub fn run<T, E, F>(&self, mut op: F) -> Result<T, E>
+    #[inline]
+    pub fn run<T, E, F>(&self, op: F) -> Result<T, E>
     where
         F: FnMut() -> Result<T, E>,
         W: When<E>,
@@ -453,14 +454,35 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         A: RetryAfter<E>,
         L: Deadlines<E>,
     {
-        let mut progress = self.start::<E, StdClock>();
+        self.run_with_clock::<StdClock, T, E, F>(op)
+    }
+
+    /// [`run`](Retry::run) on another clock: see [`BlockingClock`] for a fake clock that
+    /// makes sync retries testable without sleeping.
+    ///
+    /// ```
+    /// use steadfast_runtime::retry::StdClock;
+    /// let result: Result<u8, ()> = steadfast_runtime::Retry::new().run_with_clock::<StdClock, _, _, _>(|| Ok(1));
+    /// assert_eq!(result, Ok(1));
+    /// ```
+    #[inline]
+    pub fn run_with_clock<C, T, E, F>(&self, mut op: F) -> Result<T, E>
+    where
+        C: BlockingClock,
+        F: FnMut() -> Result<T, E>,
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Deadlines<E>,
+    {
+        let mut progress = self.start::<E, C>();
         loop {
             self.begin_attempt(&mut progress)?;
             match self.next(&mut progress, Ok(op())) {
                 Flow::Done(result) => return result,
-                Flow::Sleep(delay) => StdClock::sleep(delay),
+                Flow::Sleep(delay) => C::sleep(delay),
                 Flow::SleepThenFail(delay, error) => {
-                    StdClock::sleep(delay);
+                    C::sleep(delay);
                     return Err(error);
                 }
             }

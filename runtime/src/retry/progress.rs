@@ -20,6 +20,39 @@ pub trait Clock {
     fn since(earlier: Self::Instant) -> Duration;
 }
 
+/// A clock that can also block the thread: what [`Retry::run_with_clock`] sleeps on.
+/// Implement it over a fake time source to test sync retries without sleeping.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::time::Duration;
+/// use steadfast_runtime::retry::{BlockingClock, Clock};
+///
+/// thread_local! { static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) }; }
+///
+/// /// Time moves only when a retry sleeps.
+/// struct FakeClock;
+/// impl Clock for FakeClock {
+///     type Instant = Duration;
+///     fn now() -> Duration { NOW.get() }
+///     fn since(earlier: Duration) -> Duration { NOW.get() - earlier }
+/// }
+/// impl BlockingClock for FakeClock {
+///     fn sleep(delay: Duration) { NOW.set(NOW.get() + delay) }
+/// }
+///
+/// let policy = steadfast_runtime::Retry::exp()
+///     .attempts(4)
+///     .jitter(steadfast_runtime::Jitter::None);
+/// let result: Result<(), &str> = policy.run_with_clock::<FakeClock, _, _, _>(|| Err("down"));
+/// assert_eq!(result, Err("down"));
+/// assert_eq!(NOW.get(), Duration::from_millis(700)); // 100 + 200 + 400
+/// ```
+pub trait BlockingClock: Clock {
+    /// Blocks for `delay` (or, for a fake clock, moves time on by it).
+    fn sleep(delay: Duration);
+}
+
 /// `std::time::Instant`, sleeping with `std::thread::sleep`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdClock;
@@ -34,8 +67,8 @@ impl Clock for StdClock {
     }
 }
 
-impl StdClock {
-    pub(crate) fn sleep(delay: Duration) {
+impl BlockingClock for StdClock {
+    fn sleep(delay: Duration) {
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }

@@ -32,7 +32,8 @@
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, strategy, DeferStack, Guard,
+    guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, DeferStack,
+    Delays, Guard, Jitter, Retry, Timeout,
 };
 
 /// Runs a block when the enclosing scope ends, however it ends.
@@ -137,8 +138,15 @@ pub use steadfast_runtime::{
 /// cost of a hand-written `Drop`.
 pub use steadfast_macros::defer;
 
+/// Retries a function that returns `Result`, with backoff, jitter, deadlines and hooks.
+pub use steadfast_macros::retry;
+
 #[doc(hidden)]
 pub mod __private {
+    pub use steadfast_runtime::macro_support::*;
+    #[cfg(feature = "tokio")]
+    pub use steadfast_runtime::retry::{sleep, within, TokioClock};
+    pub use steadfast_runtime::retry::{AttemptLimit, Backoff, Flow, Jitter, Retry, StdClock};
     pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};
     pub use steadfast_runtime::Guard;
 }

@@ -4,11 +4,21 @@
 
 use proc_macro::TokenStream;
 
+mod attr;
 mod defer;
+mod duration;
+mod func;
+mod retry;
 mod suggest;
 
 /// Runs a block when the enclosing scope ends. See `steadfast::defer!`.
 #[proc_macro]
 pub fn defer(input: TokenStream) -> TokenStream {
     defer::expand(input.into()).into()
+}
+
+/// Retries a function that returns `Result`. See `steadfast::retry`.
+#[proc_macro_attribute]
+pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
+    retry::expand(args.into(), item.into()).into()
 }

@@ -6,7 +6,11 @@ pub(crate) fn closest<'a>(got: &str, candidates: &[&'a str]) -> Option<&'a str> 
     candidates
         .iter()
         .map(|&c| (edit_distance(&got, c), c))
-        .filter(|&(d, c)| d <= (c.len() / 3).max(1) || c.starts_with(&got) && got.len() >= 2)
+        .filter(|&(d, c)| {
+            d <= (c.len() / 3).max(1)
+                || (c.starts_with(&got) && got.len() >= 2)
+                || (got.starts_with(c) && c.len() >= 2)
+        })
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }

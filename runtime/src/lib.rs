@@ -17,6 +17,8 @@
 
 mod defer_stack;
 mod guard;
+#[doc(hidden)]
+pub mod macro_support;
 mod report;
 pub mod retry;
 

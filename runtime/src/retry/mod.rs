@@ -12,7 +12,7 @@ use std::time::Duration;
 pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
 pub use progress::{AttemptLimit, BlockingClock, Clock, Flow, Progress, StdClock};
 pub use schedule::{Backoff, Delays, Jitter};
-pub use timeout::{Deadlines, Limited, NoTimeout, Timeout};
+pub use timeout::{Deadlines, Limited, Limits, NoTimeout, Timeout, TimeoutError};
 #[cfg(feature = "tokio")]
 pub use tokio_driver::{sleep, within, TokioClock};
 
@@ -466,7 +466,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// assert_eq!(result, Ok(1));
     /// ```
     #[inline]
-    pub fn run_with_clock<C, T, E, F>(&self, mut op: F) -> Result<T, E>
+    pub fn run_with_clock<C, T, E, F>(&self, op: F) -> Result<T, E>
     where
         C: BlockingClock,
         F: FnMut() -> Result<T, E>,
@@ -475,7 +475,23 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         A: RetryAfter<E>,
         L: Deadlines<E>,
     {
-        let mut progress = self.start::<E, C>();
+        self.run_converted::<C, T, E, F>(L::into_error, op)
+    }
+
+    /// The loop of [`run_with_clock`](Retry::run_with_clock), with the conversion of a
+    /// deadline into `E` given (see [`start_with`](Retry::start_with)).
+    #[doc(hidden)]
+    #[inline]
+    pub fn run_converted<C, T, E, F>(&self, into_error: fn(Timeout) -> E, mut op: F) -> Result<T, E>
+    where
+        C: BlockingClock,
+        F: FnMut() -> Result<T, E>,
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Limits,
+    {
+        let mut progress = self.start_with::<E, C>(into_error);
         loop {
             self.begin_attempt(&mut progress)?;
             match self.next(&mut progress, Ok(op())) {

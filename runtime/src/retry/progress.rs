@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::hooks::{Attempt, OnRetry, RetryAfter, When};
 use super::schedule::ScheduleState;
-use super::timeout::{Deadlines, Timeout};
+use super::timeout::{Deadlines, Limits, Timeout};
 use super::Retry;
 
 /// A source of time for a driver: `std`'s clock for sync calls, tokio's (which
@@ -82,7 +82,10 @@ pub struct Progress<C: Clock, E> {
     attempt: u32,
     schedule: ScheduleState,
     started: Option<C::Instant>,
-    error: PhantomData<fn() -> E>,
+    /// `E::from(timeout)`, checked once by `start`, so that only `start` asks for
+    /// `E: From<Timeout>` (and a missing impl is reported once).
+    into_error: fn(Timeout) -> E,
+    clock: PhantomData<C>,
 }
 
 impl<C: Clock, E> Progress<C, E> {
@@ -122,6 +125,17 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         L: Deadlines<E>,
     {
+        self.start_with(L::into_error)
+    }
+
+    /// [`start`](Retry::start) with the conversion of a deadline into `E` given, for
+    /// expansions that check `E: From<Timeout>` themselves, at the key that needs it.
+    #[inline]
+    pub fn start_with<E, C: Clock>(&self, into_error: fn(Timeout) -> E) -> Progress<C, E>
+    where
+        O: OnRetry<E>,
+        L: Limits,
+    {
         Progress {
             attempt: 0,
             schedule: ScheduleState::default(),
@@ -130,7 +144,8 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             } else {
                 None
             },
-            error: PhantomData,
+            into_error,
+            clock: PhantomData,
         }
     }
 
@@ -142,7 +157,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         progress: &mut Progress<C, E>,
     ) -> Result<Option<AttemptLimit>, E>
     where
-        L: Deadlines<E>,
+        L: Limits,
     {
         progress.attempt += 1;
         if !L::ANY {
@@ -152,7 +167,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         let call_left = match self.limits.timeout() {
             Some(timeout) if elapsed >= timeout => {
                 let made = progress.attempt - 1;
-                return Err(L::into_error(Timeout::new(made, elapsed, timeout, false)));
+                return Err((progress.into_error)(Timeout::new(
+                    made, elapsed, timeout, false,
+                )));
             }
             Some(timeout) => Some(timeout - elapsed),
             None => None,
@@ -186,7 +203,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         W: When<E>,
         O: OnRetry<E>,
         A: RetryAfter<E>,
-        L: Deadlines<E>,
+        L: Limits,
     {
         match outcome {
             Ok(Ok(value)) => Flow::Done(Ok(value)),
@@ -213,10 +230,11 @@ impl<W, O, A, L> Retry<W, O, A, L> {
                         false,
                     );
                     let _ = timeout;
-                    Flow::Done(Err(L::into_error(whole)))
+                    Flow::Done(Err((progress.into_error)(whole)))
                 } else {
                     // An attempt that ran out of time is retryable, whatever `when` says.
-                    self.retry_after_error(progress, L::into_error(timeout))
+                    let error = (progress.into_error)(timeout);
+                    self.retry_after_error(progress, error)
                 }
             }
         }
@@ -231,7 +249,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     where
         O: OnRetry<E>,
         A: RetryAfter<E>,
-        L: Deadlines<E>,
+        L: Limits,
     {
         if progress.attempt >= self.attempts {
             return Flow::Done(Err(error));
@@ -243,10 +261,11 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             let left = timeout.saturating_sub(elapsed);
             if delay >= left {
                 // The next attempt could not start before the deadline: sleep to it, then
-                // report the deadline.
+                // report the deadline. The call then ends at `elapsed + left`: the deadline,
+                // or later if a (sync) attempt ran past it.
                 drop(error);
-                let expired = Timeout::new(progress.attempt, timeout, timeout, false);
-                return Flow::SleepThenFail(left, L::into_error(expired));
+                let expired = Timeout::new(progress.attempt, elapsed + left, timeout, false);
+                return Flow::SleepThenFail(left, (progress.into_error)(expired));
             }
         }
         self.on_retry.on_retry(&Attempt {

@@ -121,9 +121,12 @@ impl Schedule {
             Backoff::None => return Duration::ZERO,
             Backoff::Fixed => self.base,
             Backoff::Linear => self.base.saturating_mul(n),
-            Backoff::Exponential => 2u32
-                .checked_pow(n - 1)
-                .map_or(Duration::MAX, |factor| self.base.saturating_mul(factor)),
+            Backoff::Exponential => match 2u32.checked_pow(n - 1) {
+                Some(factor) => self.base.saturating_mul(factor),
+                // 2^(n-1) overflows: the delay is past any cap, unless there is none to grow.
+                None if self.base.is_zero() => Duration::ZERO,
+                None => Duration::MAX,
+            },
         };
         let capped = unjittered.min(self.cap);
         let rng = &mut state.rng;
@@ -142,7 +145,9 @@ impl Schedule {
                 };
                 let high = previous.saturating_mul(3).max(low);
                 let drawn = rng.between(self.seed, low, high).min(self.cap);
-                state.previous_nanos = u64::try_from(drawn.as_nanos()).unwrap_or(u64::MAX).max(1);
+                // A zero draw (only possible when `low` is zero) restarts from `low`, which
+                // is right: 3 · 0 is 0.
+                state.previous_nanos = u64::try_from(drawn.as_nanos()).unwrap_or(u64::MAX);
                 drawn
             }
         }

@@ -102,27 +102,19 @@ pub struct Limited {
     pub(crate) attempt_timeout: Option<Duration>,
 }
 
-/// Whether a policy has deadlines, and how a deadline becomes the operation's error `E`.
+/// Whether a policy has deadlines, and how long they are.
 ///
-/// Implemented by [`NoTimeout`] for every `E`, and by [`Limited`] for every
-/// `E: From<Timeout>`; that bound is what a policy with a timeout asks of its error type.
-#[diagnostic::on_unimplemented(
-    message = "a retry `timeout` needs an error type that can hold it: `{E}` does not implement `From<steadfast::Timeout>`",
-    label = "the deadline would be returned as `{E}`",
-    note = "add `impl From<steadfast::Timeout> for {E}` (e.g. a `Timeout(steadfast::Timeout)` variant), or remove `timeout`/`attempt_timeout`"
-)]
-pub trait Deadlines<E> {
+/// Implemented by [`NoTimeout`] and [`Limited`].
+pub trait Limits {
     /// Whether the policy reads the clock to enforce a deadline.
     const ANY: bool;
     /// The call's timeout, if any.
     fn timeout(&self) -> Option<Duration>;
     /// The per-attempt timeout, if any.
     fn attempt_timeout(&self) -> Option<Duration>;
-    /// Turns a passed deadline into the operation's error.
-    fn into_error(timeout: Timeout) -> E;
 }
 
-impl<E> Deadlines<E> for NoTimeout {
+impl Limits for NoTimeout {
     const ANY: bool = false;
     #[inline(always)]
     fn timeout(&self) -> Option<Duration> {
@@ -132,12 +124,9 @@ impl<E> Deadlines<E> for NoTimeout {
     fn attempt_timeout(&self) -> Option<Duration> {
         None
     }
-    fn into_error(timeout: Timeout) -> E {
-        unreachable!("a policy without deadlines produced {timeout}")
-    }
 }
 
-impl<E: From<Timeout>> Deadlines<E> for Limited {
+impl Limits for Limited {
     const ANY: bool = true;
     #[inline]
     fn timeout(&self) -> Option<Duration> {
@@ -147,7 +136,43 @@ impl<E: From<Timeout>> Deadlines<E> for Limited {
     fn attempt_timeout(&self) -> Option<Duration> {
         self.attempt_timeout
     }
-    fn into_error(timeout: Timeout) -> E {
+}
+
+/// An error type that a deadline can be returned as: every `E: From<Timeout>`.
+#[diagnostic::on_unimplemented(
+    message = "`timeout` and `attempt_timeout` need an error type that can hold a `steadfast::Timeout`, and `{Self}` cannot",
+    label = "the deadline would be returned as `{Self}`",
+    note = "add `impl From<steadfast::Timeout> for {Self}` (for example a `Timeout(steadfast::Timeout)` variant), or remove the key"
+)]
+pub trait TimeoutError {
+    /// `Self::from(timeout)`.
+    fn from_timeout(timeout: Timeout) -> Self;
+}
+
+impl<E: From<Timeout>> TimeoutError for E {
+    #[inline]
+    fn from_timeout(timeout: Timeout) -> Self {
         E::from(timeout)
+    }
+}
+
+/// How a passed deadline becomes the operation's error `E`.
+///
+/// Implemented by [`NoTimeout`] for every `E`, and by [`Limited`] for every
+/// `E: From<Timeout>`: that bound is what a policy with a timeout asks of its error type.
+pub trait Deadlines<E>: Limits {
+    /// Turns a passed deadline into the operation's error.
+    fn into_error(timeout: Timeout) -> E;
+}
+
+impl<E> Deadlines<E> for NoTimeout {
+    fn into_error(timeout: Timeout) -> E {
+        unreachable!("a policy without deadlines produced {timeout}")
+    }
+}
+
+impl<E: TimeoutError> Deadlines<E> for Limited {
+    fn into_error(timeout: Timeout) -> E {
+        E::from_timeout(timeout)
     }
 }

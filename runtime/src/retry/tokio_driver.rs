@@ -83,13 +83,16 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         loop {
             let limit = self.begin_attempt(&mut progress)?;
             let outcome = within(limit, op()).await;
-            match self.next(&mut progress, outcome) {
+            // The `Flow` is taken apart before the sleep, so that it (and a `T` it could
+            // hold) does not live across the await: only the deadline's error does.
+            let (delay, then_fail) = match self.next(&mut progress, outcome) {
                 Flow::Done(result) => return result,
-                Flow::Sleep(delay) => sleep(delay).await,
-                Flow::SleepThenFail(delay, error) => {
-                    sleep(delay).await;
-                    return Err(error);
-                }
+                Flow::Sleep(delay) => (delay, None),
+                Flow::SleepThenFail(delay, error) => (delay, Some(error)),
+            };
+            sleep(delay).await;
+            if let Some(error) = then_fail {
+                return Err(error);
             }
         }
     }

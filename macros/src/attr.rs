@@ -1,0 +1,106 @@
+//! The argument list of an attribute: `key = value, key, ...`, values kept as expressions.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, Token};
+
+use crate::suggest::did_you_mean;
+
+/// One `key` or `key = value`.
+pub(crate) struct Arg {
+    pub(crate) key: Ident,
+    pub(crate) value: Option<Expr>,
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let key: Ident = input
+            .call(syn::ext::IdentExt::parse_any)
+            .map_err(|e| syn::Error::new(e.span(), "expected a key, as in `attempts = 3`"))?;
+        let value = if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            Some(input.parse::<Expr>()?)
+        } else {
+            None
+        };
+        Ok(Arg { key, value })
+    }
+}
+
+/// Parses `key = value, ...`, rejecting unknown and repeated keys (with "did you mean").
+/// Every problem is collected, so all of them are reported at once.
+pub(crate) fn parse_args(
+    tokens: TokenStream,
+    known: &[&str],
+    attribute: &str,
+    errors: &mut Errors,
+) -> Vec<Arg> {
+    let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            errors.push(error);
+            return Vec::new();
+        }
+    };
+    let mut seen: Vec<Arg> = Vec::new();
+    for arg in parsed {
+        let name = arg.key.to_string();
+        if !known.contains(&name.as_str()) {
+            errors.push(syn::Error::new(
+                arg.key.span(),
+                format!(
+                    "unknown key `{name}` for `#[{attribute}]`{}; the keys are {}",
+                    did_you_mean(&name, known),
+                    list(known)
+                ),
+            ));
+        } else if seen.iter().any(|a| a.key == arg.key) {
+            errors.push(syn::Error::new(
+                arg.key.span(),
+                format!("`{name}` is given twice: keep one"),
+            ));
+        } else {
+            seen.push(arg);
+        }
+    }
+    seen
+}
+
+/// "`a`, `b` and `c`".
+pub(crate) fn list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => quoted.concat(),
+    }
+}
+
+/// Errors collected over every phase, reported together.
+#[derive(Default)]
+pub(crate) struct Errors {
+    combined: Option<syn::Error>,
+}
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.combined {
+            Some(combined) => combined.combine(error),
+            None => self.combined = Some(error),
+        }
+    }
+
+    pub(crate) fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.combined.is_none()
+    }
+
+    pub(crate) fn into_compile_errors(self) -> TokenStream {
+        self.combined
+            .map(|e| e.to_compile_error())
+            .unwrap_or_default()
+    }
+}

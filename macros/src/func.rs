@@ -1,0 +1,160 @@
+//! The function an attribute is put on, read loosely: the signature is parsed, the body is
+//! kept as tokens (never parsed), so half-written code in an editor still expands.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, FnArg, Pat, ReturnType, Signature, Type, Visibility};
+
+/// `#[attrs] vis sig { body }`.
+pub(crate) struct Function {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: Group,
+}
+
+impl Parse for Function {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body: Group = input.parse()?;
+        if body.delimiter() != Delimiter::Brace {
+            return Err(syn::Error::new(
+                body.span(),
+                "expected the function's body `{ ... }`",
+            ));
+        }
+        Ok(Function {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+/// What an item that is not a function is, for the error message.
+pub(crate) fn describe_item(item: &TokenStream) -> Option<(&'static str, Span)> {
+    let parsed: syn::Item = syn::parse2(item.clone()).ok()?;
+    let (what, span) = match &parsed {
+        syn::Item::Struct(i) => ("a struct", i.struct_token.span),
+        syn::Item::Enum(i) => ("an enum", i.enum_token.span),
+        syn::Item::Impl(i) => ("an impl block", i.impl_token.span),
+        syn::Item::Trait(i) => ("a trait", i.trait_token.span),
+        syn::Item::Mod(i) => ("a module", i.mod_token.span),
+        syn::Item::Const(i) => ("a const", i.const_token.span),
+        syn::Item::Static(i) => ("a static", i.static_token.span),
+        syn::Item::Type(i) => ("a type alias", i.type_token.span),
+        syn::Item::Use(i) => ("a use declaration", i.use_token.span),
+        syn::Item::Union(i) => ("a union", i.union_token.span),
+        syn::Item::Macro(i) => ("a macro invocation", i.mac.path.segments[0].ident.span()),
+        _ => return None,
+    };
+    Some((what, span))
+}
+
+/// How an argument reaches each attempt.
+pub(crate) enum ArgUse {
+    /// `&T`, `&self`, `&mut self`, `_`: used as they are by each attempt.
+    Borrowed,
+    /// `x: &mut T`: each attempt gets `&mut *x`, so the body may move it.
+    Reborrowed(syn::PatIdent),
+    /// By value: renamed in the signature; each attempt binds the pattern to a clone.
+    Cloned {
+        pat: Box<Pat>,
+        ty: Box<Type>,
+        renamed: syn::Ident,
+    },
+    /// `self` by value: cannot be given to several attempts.
+    SelfByValue(Span),
+}
+
+/// Classifies every argument and renames the by-value ones in `sig`.
+pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
+    let mut uses = Vec::new();
+    for (index, arg) in sig.inputs.iter_mut().enumerate() {
+        match arg {
+            FnArg::Receiver(r) => uses.push(if r.reference.is_some() {
+                ArgUse::Borrowed
+            } else {
+                ArgUse::SelfByValue(r.self_token.span)
+            }),
+            FnArg::Typed(t) => {
+                if let (Type::Reference(r), Pat::Ident(id)) = (&*t.ty, &*t.pat) {
+                    uses.push(match r.mutability {
+                        Some(_) => ArgUse::Reborrowed(id.clone()),
+                        None => ArgUse::Borrowed,
+                    });
+                    continue;
+                }
+                if let Pat::Wild(_) = *t.pat {
+                    uses.push(ArgUse::Borrowed);
+                    continue;
+                }
+                let renamed =
+                    syn::Ident::new(&format!("__steadfast_arg_{index}"), Span::mixed_site());
+                let pat = std::mem::replace(
+                    &mut t.pat,
+                    Box::new(Pat::Ident(syn::PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident: renamed.clone(),
+                        subpat: None,
+                    })),
+                );
+                uses.push(ArgUse::Cloned {
+                    pat,
+                    ty: t.ty.clone(),
+                    renamed,
+                });
+            }
+        }
+    }
+    uses
+}
+
+/// The return type, if the signature has one.
+pub(crate) fn return_type(sig: &Signature) -> Option<&Type> {
+    match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some(ty),
+    }
+}
+
+/// Whether a type mentions `impl Trait` (which cannot be written inside the body).
+pub(crate) fn mentions_impl_trait(ty: &Type) -> bool {
+    ty.to_token_stream()
+        .into_iter()
+        .any(|tt| matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
+        || matches!(ty, Type::ImplTrait(_))
+}
+
+/// Why a return type is certainly not a `Result`, if it certainly is not. Aliases such as
+/// `io::Result<T>` or `Fallible<T>` pass here and are checked by the type system.
+pub(crate) fn certainly_not_result(ty: &Type) -> Option<String> {
+    let shown = ty.to_token_stream().to_string().replace(" ", "");
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?.ident.to_string();
+            const NOT_RESULTS: &[&str] = &[
+                "Option", "Vec", "String", "bool", "char", "str", "u8", "u16", "u32", "u64",
+                "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64", "Box",
+                "HashMap", "Self",
+            ];
+            NOT_RESULTS.contains(&last.as_str()).then_some(shown)
+        }
+        Type::Tuple(_)
+        | Type::Reference(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Ptr(_)
+        | Type::ImplTrait(_)
+        | Type::Never(_)
+        | Type::BareFn(_)
+        | Type::TraitObject(_) => Some(shown),
+        _ => None,
+    }
+}

@@ -146,7 +146,10 @@ pub mod __private {
     pub use steadfast_runtime::macro_support::*;
     #[cfg(feature = "tokio")]
     pub use steadfast_runtime::retry::{sleep, within, TokioClock};
-    pub use steadfast_runtime::retry::{AttemptLimit, Backoff, Flow, Jitter, Retry, StdClock};
+    pub use steadfast_runtime::retry::{
+        AttemptLimit, Backoff, Flow, Jitter, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, Retry,
+        StdClock, TypeNameOnly,
+    };
     pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};
     pub use steadfast_runtime::Guard;
 }

@@ -24,11 +24,13 @@
 //!     loop {
 //!         let limit = match policy().begin_attempt(&mut progress) { Ok(l) => l, Err(e) => return Err(e) };
 //!         let outcome = Ok(async { body }.await);    // or `within(limit, async { body }).await`
-//!         match policy().next(&mut progress, outcome) {
+//!         let (delay, then_fail) = match policy().next(&mut progress, outcome) {
 //!             Flow::Done(result) => return result,
-//!             Flow::Sleep(delay) => sleep(delay).await,
-//!             Flow::SleepThenFail(delay, error) => { sleep(delay).await; return Err(error) }
-//!         }
+//!             Flow::Sleep(delay) => (delay, None),
+//!             Flow::SleepThenFail(delay, error) => (delay, Some(error)),
+//!         };
+//!         sleep(delay).await;                        // nothing of the attempt is held here
+//!         if let Some(error) = then_fail { return Err(error) }
 //!     }
 //! }
 //! ```
@@ -361,7 +363,7 @@ fn policy_expr(policy: &Policy, error_type: Option<&TokenStream>) -> TokenStream
             .#method(::steadfast::__private::#wrapper::<#error_type, _>(#expr))
         }
     });
-    quote! {
+    quote_spanned! {Span::mixed_site()=>
         ::steadfast::__private::Retry::new() #(#settings)* #(#hooks)*
     }
 }
@@ -411,13 +413,28 @@ fn result_check(ret: Option<&Type>) -> TokenStream {
 /// `timeout`/`attempt_timeout` key, so that an error type without `From<Timeout>` is
 /// reported there, once, with what to write. (`E` is inferred, so this works for any
 /// return type, `impl Trait` included.)
+/// How `tracing` events write the error: by `Display`, else `Debug`, else its type's name,
+/// chosen by autoref specialization where the error type can be named.
+fn describer(error_type: Option<&TokenStream>) -> TokenStream {
+    match error_type {
+        Some(error_type) => quote_spanned! {Span::mixed_site()=>
+            {
+                #[allow(unused_imports)]
+                use ::steadfast::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
+                (&&&::steadfast::__private::Probe::<#error_type>::new()).describer()
+            }
+        },
+        None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
+    }
+}
+
 fn into_error(policy: &Policy) -> TokenStream {
     match &policy.deadline_key {
         Some(key) => {
             let site = Span::mixed_site().located_at(key.span());
             quote_spanned!(site=> ::steadfast::__private::timeout_error)
         }
-        None => quote!(::steadfast::__private::no_timeout),
+        None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::no_timeout),
     }
 }
 
@@ -436,20 +453,23 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
     let rebinds = rebinds(arg_uses);
     let policy_var = syn::Ident::new("__steadfast_policy", Span::mixed_site());
     let body_inner = body.stream();
-    let attempt = quote! {
+    let attempt = quote_spanned! {Span::mixed_site()=>
         || #closure_ret {
             #rebinds
             #body_inner
         }
     };
     let into_error = into_error(policy);
-    let run = quote! {
-        #policy_var.run_converted::<::steadfast::__private::StdClock, _, _, _>(
+    let describer = describer(error_type.as_ref());
+    let site = Span::mixed_site();
+    let run = quote_spanned! {site=>
+        #policy_var.run_driven::<::steadfast::__private::StdClock, _, _, _, _, _>(
             #into_error,
+            #describer,
             #attempt,
         )
     };
-    quote! {
+    quote_spanned! {site=>
         #(#attrs)*
         #vis #sig {
             #check
@@ -479,7 +499,10 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
     let outcome_type =
         ret.map(|ty| quote!(: ::core::result::Result<#ty, ::steadfast::__private::AttemptLimit>));
     let into_error = into_error(policy);
-    let start = quote!(start_with::<_, ::steadfast::__private::TokioClock>(#into_error));
+    let describer = describer(error_type.as_ref());
+    let start = quote_spanned! {site=>
+        start_with::<_, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
+    };
     let attempt = if policy.deadline_key.is_some() {
         quote!(::steadfast::__private::within(#limit, async #body).await)
     } else {
@@ -500,15 +523,17 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
                     #rebinds
                     #attempt
                 };
-                match #policy_var().next(&mut #progress, #outcome) {
+                // Taken apart before the sleep, so that no `T` lives across the await.
+                let (delay, then_fail) = match #policy_var().next(&mut #progress, #outcome) {
                     ::steadfast::__private::Flow::Done(result) => return result,
-                    ::steadfast::__private::Flow::Sleep(delay) => {
-                        ::steadfast::__private::sleep(delay).await
-                    }
+                    ::steadfast::__private::Flow::Sleep(delay) => (delay, ::core::option::Option::None),
                     ::steadfast::__private::Flow::SleepThenFail(delay, error) => {
-                        ::steadfast::__private::sleep(delay).await;
-                        return ::core::result::Result::Err(error);
+                        (delay, ::core::option::Option::Some(error))
                     }
+                };
+                ::steadfast::__private::sleep(delay).await;
+                if let ::core::option::Option::Some(error) = then_fail {
+                    return ::core::result::Result::Err(error);
                 }
             }
         }

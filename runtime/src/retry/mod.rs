@@ -1,5 +1,6 @@
 //! The retry policy: schedule, deadlines, hooks, and the loop that drives them.
 
+mod describe;
 mod hooks;
 mod progress;
 mod schedule;
@@ -9,6 +10,10 @@ mod tokio_driver;
 
 use std::time::Duration;
 
+pub use describe::{
+    DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
+    ViaDisplay,
+};
 pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
 pub use progress::{AttemptLimit, BlockingClock, Clock, Flow, Progress, StdClock};
 pub use schedule::{Backoff, Delays, Jitter};
@@ -475,14 +480,20 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         A: RetryAfter<E>,
         L: Deadlines<E>,
     {
-        self.run_converted::<C, T, E, F>(L::into_error, op)
+        self.run_driven::<C, T, E, F, _, _>(L::into_error, TypeNameOnly, op)
     }
 
     /// The loop of [`run_with_clock`](Retry::run_with_clock), with the conversion of a
-    /// deadline into `E` given (see [`start_with`](Retry::start_with)).
+    /// deadline into `E` and the describer of errors given (see
+    /// [`start_with`](Retry::start_with)).
     #[doc(hidden)]
     #[inline]
-    pub fn run_converted<C, T, E, F>(&self, into_error: fn(Timeout) -> E, mut op: F) -> Result<T, E>
+    pub fn run_driven<C, T, E, F, X, D>(
+        &self,
+        into_error: X,
+        describe: D,
+        mut op: F,
+    ) -> Result<T, E>
     where
         C: BlockingClock,
         F: FnMut() -> Result<T, E>,
@@ -490,8 +501,10 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
     {
-        let mut progress = self.start_with::<E, C>(into_error);
+        let mut progress = self.start_with::<E, C, X, D>(into_error, describe);
         loop {
             self.begin_attempt(&mut progress)?;
             match self.next(&mut progress, Ok(op())) {

@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use super::describe::{DescribeError, Described, TypeNameOnly};
 use super::hooks::{Attempt, OnRetry, RetryAfter, When};
 use super::schedule::ScheduleState;
 use super::timeout::{Deadlines, Limits, Timeout};
@@ -77,18 +78,20 @@ impl BlockingClock for StdClock {
 
 /// Where one call stands: attempts made, the schedule's state and, only when the policy
 /// needs it, when the call began. Small, because it lives inside every retried future.
+///
+/// `X` turns a passed deadline into `E`; `D` writes an error for `tracing` events. Both are
+/// zero-sized function items or markers in the expansions.
 #[doc(hidden)]
-pub struct Progress<C: Clock, E> {
+pub struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
     attempt: u32,
     schedule: ScheduleState,
     started: Option<C::Instant>,
-    /// `E::from(timeout)`, checked once by `start`, so that only `start` asks for
-    /// `E: From<Timeout>` (and a missing impl is reported once).
-    into_error: fn(Timeout) -> E,
-    clock: PhantomData<C>,
+    into_error: X,
+    describe: D,
+    types: PhantomData<(C, fn() -> E)>,
 }
 
-impl<C: Clock, E> Progress<C, E> {
+impl<C: Clock, E, X, D> Progress<C, E, X, D> {
     fn elapsed(&self) -> Duration {
         self.started.map_or(Duration::ZERO, C::since)
     }
@@ -125,16 +128,19 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         L: Deadlines<E>,
     {
-        self.start_with(L::into_error)
+        self.start_with(L::into_error, TypeNameOnly)
     }
 
-    /// [`start`](Retry::start) with the conversion of a deadline into `E` given, for
-    /// expansions that check `E: From<Timeout>` themselves, at the key that needs it.
+    /// [`start`](Retry::start) with the conversion of a deadline into `E` given (so that
+    /// expansions check `E: From<Timeout>` at the key that needs it) and the way errors are
+    /// written in `tracing` events.
     #[inline]
-    pub fn start_with<E, C: Clock>(&self, into_error: fn(Timeout) -> E) -> Progress<C, E>
+    pub fn start_with<E, C: Clock, X, D>(&self, into_error: X, describe: D) -> Progress<C, E, X, D>
     where
         O: OnRetry<E>,
         L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
     {
         Progress {
             attempt: 0,
@@ -145,19 +151,21 @@ impl<W, O, A, L> Retry<W, O, A, L> {
                 None
             },
             into_error,
-            clock: PhantomData,
+            describe,
+            types: PhantomData,
         }
     }
 
     /// Before each attempt: `Err` when the call's deadline has passed (no attempt starts
     /// past it), otherwise how long this attempt may run, if it is limited.
     #[inline]
-    pub fn begin_attempt<E, C: Clock>(
+    pub fn begin_attempt<E, C: Clock, X, D>(
         &self,
-        progress: &mut Progress<C, E>,
+        progress: &mut Progress<C, E, X, D>,
     ) -> Result<Option<AttemptLimit>, E>
     where
         L: Limits,
+        X: Fn(Timeout) -> E,
     {
         progress.attempt += 1;
         if !L::ANY {
@@ -167,9 +175,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         let call_left = match self.limits.timeout() {
             Some(timeout) if elapsed >= timeout => {
                 let made = progress.attempt - 1;
-                return Err((progress.into_error)(Timeout::new(
-                    made, elapsed, timeout, false,
-                )));
+                let expired = Timeout::new(made, elapsed, timeout, false);
+                report_deadline(&expired);
+                return Err((progress.into_error)(expired));
             }
             Some(timeout) => Some(timeout - elapsed),
             None => None,
@@ -194,9 +202,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// After each attempt: its result, or the limit it ran into (async). Decides whether to
     /// return or to sleep, calls `on_retry`, and drops the attempt's error before any sleep.
     #[inline]
-    pub fn next<T, E, C: Clock>(
+    pub fn next<T, E, C: Clock, X, D>(
         &self,
-        progress: &mut Progress<C, E>,
+        progress: &mut Progress<C, E, X, D>,
         outcome: Result<Result<T, E>, AttemptLimit>,
     ) -> Flow<T, E>
     where
@@ -204,54 +212,64 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
     {
         match outcome {
             Ok(Ok(value)) => Flow::Done(Ok(value)),
             Ok(Err(error)) => {
                 if self.when.should_retry(&error) {
-                    self.retry_after_error(progress, error)
+                    self.after_retryable_error(progress, error)
                 } else {
                     Flow::Done(Err(error))
                 }
             }
-            Err(limit) => {
-                let elapsed = progress.elapsed();
-                let timeout = Timeout::new(
-                    progress.attempt,
-                    elapsed,
-                    limit.duration,
-                    !limit.is_call_deadline,
-                );
-                if limit.is_call_deadline {
-                    let whole = Timeout::new(
-                        progress.attempt,
-                        elapsed,
-                        self.limits.timeout().unwrap_or(limit.duration),
-                        false,
-                    );
-                    let _ = timeout;
-                    Flow::Done(Err((progress.into_error)(whole)))
-                } else {
-                    // An attempt that ran out of time is retryable, whatever `when` says.
-                    let error = (progress.into_error)(timeout);
-                    self.retry_after_error(progress, error)
-                }
-            }
+            Err(limit) => self.after_limit(progress, limit),
         }
     }
 
     #[cold]
-    fn retry_after_error<T, E, C: Clock>(
+    fn after_limit<T, E, C: Clock, X, D>(
         &self,
-        progress: &mut Progress<C, E>,
+        progress: &mut Progress<C, E, X, D>,
+        limit: AttemptLimit,
+    ) -> Flow<T, E>
+    where
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
+    {
+        let elapsed = progress.elapsed();
+        if limit.is_call_deadline {
+            let whole = self.limits.timeout().unwrap_or(limit.duration);
+            let expired = Timeout::new(progress.attempt, elapsed, whole, false);
+            report_deadline(&expired);
+            Flow::Done(Err((progress.into_error)(expired)))
+        } else {
+            // An attempt that ran out of time is retryable, whatever `when` says.
+            let expired = Timeout::new(progress.attempt, elapsed, limit.duration, true);
+            let error = (progress.into_error)(expired);
+            self.after_retryable_error(progress, error)
+        }
+    }
+
+    #[cold]
+    fn after_retryable_error<T, E, C: Clock, X, D>(
+        &self,
+        progress: &mut Progress<C, E, X, D>,
         error: E,
     ) -> Flow<T, E>
     where
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
     {
         if progress.attempt >= self.attempts {
+            report_exhausted(progress.attempt, &Described(&error, &progress.describe));
             return Flow::Done(Err(error));
         }
         let scheduled = self.schedule.next_delay(&mut progress.schedule);
@@ -261,13 +279,21 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             let left = timeout.saturating_sub(elapsed);
             if delay >= left {
                 // The next attempt could not start before the deadline: sleep to it, then
-                // report the deadline. The call then ends at `elapsed + left`: the deadline,
-                // or later if a (sync) attempt ran past it.
+                // report the deadline.
                 drop(error);
+                // The call ends when the cut sleep does: at the deadline, or now if an attempt
+                // already ran past it.
                 let expired = Timeout::new(progress.attempt, elapsed + left, timeout, false);
+                report_deadline(&expired);
                 return Flow::SleepThenFail(left, (progress.into_error)(expired));
             }
         }
+        report_retry(
+            progress.attempt,
+            self.attempts,
+            delay,
+            &Described(&error, &progress.describe),
+        );
         self.on_retry.on_retry(&Attempt {
             number: progress.attempt,
             max_attempts: self.attempts,
@@ -278,4 +304,45 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         drop(error);
         Flow::Sleep(delay)
     }
+}
+
+/// A failed attempt that will be retried: a WARN event with the `tracing` feature.
+#[inline]
+fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn std::fmt::Display) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        attempt,
+        max_attempts,
+        delay_ms = delay.as_secs_f64() * 1000.0,
+        error = %error,
+        "attempt {attempt} of {max_attempts} failed; retrying in {delay:?}"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (attempt, max_attempts, delay, error);
+}
+
+/// The attempts ran out: an ERROR event with the `tracing` feature.
+#[inline]
+fn report_exhausted(attempts: u32, error: &dyn std::fmt::Display) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        attempts,
+        error = %error,
+        "all {attempts} attempts failed"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (attempts, error);
+}
+
+/// A deadline ended the call: an ERROR event with the `tracing` feature.
+#[inline]
+fn report_deadline(timeout: &Timeout) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        attempts = timeout.attempts(),
+        elapsed_ms = timeout.elapsed().as_secs_f64() * 1000.0,
+        "{timeout}"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = timeout;
 }

@@ -2,7 +2,10 @@
 //!
 //! Run it with `cargo run --example tour`.
 
-use steadfast::{defer, DeferStack, Guard};
+use std::cell::Cell;
+use std::time::Duration;
+
+use steadfast::{defer, retry, Attempt, DeferStack, Guard, Timeout};
 
 // ANCHOR: defer_order
 fn reverse_order() {
@@ -84,6 +87,65 @@ fn transfer(name: &'static str, query: &str) -> Result<(), String> {
 }
 // ANCHOR_END: guard_tx
 
+// ANCHOR: retry_sync
+#[derive(Debug)]
+enum FetchError {
+    Busy(u32),
+    NotFound,
+    TimedOut(Timeout),
+}
+
+impl From<Timeout> for FetchError {
+    fn from(t: Timeout) -> Self {
+        FetchError::TimedOut(t)
+    }
+}
+
+fn is_transient(e: &FetchError) -> bool {
+    !matches!(e, FetchError::NotFound)
+}
+
+fn log_retry(a: &Attempt<'_, FetchError>) {
+    println!(
+        "  attempt {}/{} failed with {:?}; next in {:?}",
+        a.number(),
+        a.max_attempts(),
+        a.error(),
+        a.next_delay()
+    );
+}
+
+#[retry(attempts = 4, backoff = "exp", delay = "2ms", jitter = "none",
+        when = is_transient, on_retry = log_retry)]
+fn fetch(calls: &Cell<u32>, path: &str) -> Result<String, FetchError> {
+    calls.set(calls.get() + 1);
+    if path == "/missing" {
+        return Err(FetchError::NotFound); // not transient: returned at once
+    }
+    if calls.get() < 3 {
+        return Err(FetchError::Busy(calls.get())); // ends this attempt only
+    }
+    Ok(format!("contents of {path}"))
+}
+// ANCHOR_END: retry_sync
+
+// ANCHOR: retry_async
+struct Client {
+    calls: u32,
+}
+
+impl Client {
+    #[retry(attempts = 3, delay = "100ms", jitter = "none", attempt_timeout = "1s")]
+    async fn call(&mut self) -> Result<u32, FetchError> {
+        self.calls += 1;
+        if self.calls == 1 {
+            std::future::pending::<()>().await; // hangs; cancelled after 1 s
+        }
+        Ok(self.calls)
+    }
+}
+// ANCHOR_END: retry_async
+
 fn main() {
     // Keep the tour's own output readable: the panics below are expected.
     std::panic::set_hook(Box::new(|info| {
@@ -124,4 +186,50 @@ fn main() {
         "  the caller caught: {:?}",
         payload.downcast_ref::<&str>().unwrap_or(&"?")
     );
+
+    println!("\n#[retry] on a sync function, with a predicate and a hook:");
+    let calls = Cell::new(0);
+    println!(
+        "  -> {:?} after {} calls",
+        fetch(&calls, "/index"),
+        calls.get()
+    );
+    let calls = Cell::new(0);
+    println!(
+        "  -> {:?} after {} call",
+        fetch(&calls, "/missing"),
+        calls.get()
+    );
+
+    println!("\n#[retry] on an async method: a hung attempt is cancelled and retried:");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true) // the clock jumps over sleeps: the tour stays instant
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let started = tokio::time::Instant::now();
+        let mut client = Client { calls: 0 };
+        let result = client.call().await;
+        println!(
+            "  -> {result:?} after {} calls, {:?} on tokio's clock",
+            client.calls,
+            started.elapsed()
+        );
+    });
+
+    println!("\nthe same policy without the macro:");
+    let policy = steadfast::Retry::fixed()
+        .attempts(3)
+        .delay(Duration::from_millis(1));
+    let mut tries = 0;
+    let result: Result<u32, &str> = policy.run(|| {
+        tries += 1;
+        if tries < 2 {
+            Err("flaky")
+        } else {
+            Ok(tries)
+        }
+    });
+    println!("  -> {result:?}");
 }

@@ -139,6 +139,94 @@ pub use steadfast_runtime::{
 pub use steadfast_macros::defer;
 
 /// Retries a function that returns `Result`, with backoff, jitter, deadlines and hooks.
+///
+/// ```
+/// use std::cell::Cell;
+/// use steadfast::retry;
+///
+/// #[derive(Debug, PartialEq)]
+/// enum Error { Busy, Denied }
+///
+/// fn is_transient(e: &Error) -> bool { *e == Error::Busy }
+///
+/// #[retry(attempts = 3, backoff = "exp", delay = "1ms", when = is_transient)]
+/// fn fetch(calls: &Cell<u32>) -> Result<&'static str, Error> {
+///     calls.set(calls.get() + 1);
+///     if calls.get() < 3 { Err(Error::Busy) } else { Ok("body") }
+/// }
+///
+/// let calls = Cell::new(0);
+/// assert_eq!(fetch(&calls), Ok("body"));
+/// assert_eq!(calls.get(), 3); // `attempts` counts calls, the first included
+/// ```
+///
+/// # Keys
+///
+/// | key | value | default | meaning |
+/// | --- | --- | --- | --- |
+/// | `attempts` | integer ≥ 1 (or a `u32` constant) | 3 | total attempts, the first included |
+/// | `backoff` | `"exp"`, `"linear"`, `"fixed"`, `"none"` | `"exp"` | delay before attempt n+1: `delay·2^(n-1)`, `delay·n`, `delay`, 0 |
+/// | `delay` | duration: `"250ms"`, `250ms`, `"1.5s"`; units `ns`, `us`, `ms`, `s`, `m`, `h` | `"100ms"` | base delay |
+/// | `max_delay` | duration | `"30s"` | cap on one delay, applied before jitter |
+/// | `jitter` | `"full"`, `"equal"`, `"decorrelated"`, `"none"` | `"full"` | the AWS formulas (see [`Jitter`]); `"none"` gives the exact schedule |
+/// | `timeout` | duration | none | deadline for the whole call, sleeps included |
+/// | `attempt_timeout` | duration, `async fn` only | none | an attempt still running after this is cancelled and retried |
+/// | `when` | path or closure, `Fn(&E) -> bool` | every `Err` | only errors it accepts are retried |
+/// | `on_retry` | path or closure, `Fn(&Attempt<'_, E>)` | none | called before each sleep |
+/// | `retry_after` | path or closure, `Fn(&E) -> Option<Duration>` | none | a delay the error asks for replaces the schedule's |
+///
+/// Durations are checked at compile time; an expression of type `Duration` (a constant, or
+/// `Duration::from_millis(5)`) is also accepted.
+///
+/// # Semantics
+///
+/// - The function's signature is unchanged. After the last attempt it returns that
+///   attempt's error; a non-retryable error returns at once.
+/// - `return` and `?` in the body end the current attempt, not the whole call.
+/// - Arguments taken by value are given to every attempt as a fresh `clone()`; a by-value
+///   argument that is not `Clone` is a compile error on that argument. References,
+///   `&self` and `&mut self` are borrowed again by each attempt.
+/// - `timeout` and `attempt_timeout` need `E: From<Timeout>`; the error says so at the key.
+///   An async attempt in flight is dropped at the deadline; a sync attempt cannot be
+///   interrupted, so no attempt or sleep starts past the deadline and a sleep is cut to
+///   end at it. When the deadline ends the call, it returns `Err(E::from(Timeout))`.
+/// - `async fn`: nothing is spawned or boxed, nothing is allocated per attempt, the future
+///   is `Send` when the body's is, and dropping it cancels the attempt or the sleep at
+///   once. Sleeps use tokio's timer, so `tokio::time::pause()` makes tests exact.
+/// - With the `tracing` feature, each failure that will be retried is a WARN event
+///   (attempt, max attempts, delay, error) and exhaustion an ERROR event, in the caller's
+///   span.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use steadfast::{retry, Timeout};
+///
+/// #[derive(Debug)]
+/// enum Error { Hung(Timeout) }
+/// impl From<Timeout> for Error {
+///     fn from(t: Timeout) -> Self { Error::Hung(t) }
+/// }
+///
+/// struct Client { calls: u32 }
+///
+/// impl Client {
+///     #[retry(attempts = 3, delay = "10ms", attempt_timeout = "500ms", timeout = "5s")]
+///     async fn call(&mut self) -> Result<u32, Error> {
+///         self.calls += 1;
+///         if self.calls == 1 {
+///             std::future::pending::<()>().await; // hangs: cancelled after 500 ms
+///         }
+///         Ok(self.calls)
+///     }
+/// }
+///
+/// let mut client = Client { calls: 0 };
+/// assert_eq!(client.call().await.unwrap(), 2);
+/// # }
+/// ```
+///
+/// The same policy without the macro is [`Retry`].
 pub use steadfast_macros::retry;
 
 #[doc(hidden)]

@@ -33,8 +33,12 @@
 
 pub use steadfast_runtime::{
     guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, DeferStack,
-    Delays, Guard, Jitter, Retry, Timeout,
+    Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
 };
+
+/// Tasks that cannot leak: [`spawn_guarded`](task::spawn_guarded) and [`TaskGuard`](task::TaskGuard).
+#[cfg(feature = "tokio")]
+pub use steadfast_runtime::task;
 
 /// Runs a block when the enclosing scope ends, however it ends.
 ///
@@ -138,6 +142,9 @@ pub use steadfast_runtime::{
 /// cost of a hand-written `Drop`.
 pub use steadfast_macros::defer;
 
+/// Turns a panic in the function into its `Err`, its default, or a fallback value.
+pub use steadfast_macros::recover;
+
 /// Retries a function that returns `Result`, with backoff, jitter, deadlines and hooks.
 ///
 /// ```
@@ -239,5 +246,5 @@ pub mod __private {
         StdClock, TypeNameOnly,
     };
     pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};
-    pub use steadfast_runtime::Guard;
+    pub use steadfast_runtime::{Guard, Panic};
 }

@@ -158,3 +158,14 @@ pub(crate) fn certainly_not_result(ty: &Type) -> Option<String> {
         _ => None,
     }
 }
+
+impl ToTokens for Function {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for attr in &self.attrs {
+            attr.to_tokens(tokens);
+        }
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        self.body.to_tokens(tokens);
+    }
+}

@@ -8,6 +8,7 @@ mod attr;
 mod defer;
 mod duration;
 mod func;
+mod recover;
 mod retry;
 mod suggest;
 
@@ -21,4 +22,11 @@ pub fn defer(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     retry::expand(args.into(), item.into()).into()
+}
+
+/// Turns a panic in the function into its `Err`, its default, or a fallback value. See
+/// `steadfast::recover`.
+#[proc_macro_attribute]
+pub fn recover(args: TokenStream, item: TokenStream) -> TokenStream {
+    recover::expand(args.into(), item.into()).into()
 }

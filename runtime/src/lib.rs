@@ -19,11 +19,15 @@ mod defer_stack;
 mod guard;
 #[doc(hidden)]
 pub mod macro_support;
+mod panic;
 mod report;
 pub mod retry;
+#[cfg(feature = "tokio")]
+pub mod task;
 
 pub use defer_stack::DeferStack;
 pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
+pub use panic::{install_quiet_hook, Location, Panic, NON_STRING_PAYLOAD};
 pub use report::payload_message;
 pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, Timeout};
 

@@ -81,3 +81,71 @@ pub fn timeout_error<E: TimeoutError>(timeout: Timeout) -> E {
 pub fn no_timeout<E>(timeout: Timeout) -> E {
     unreachable!("a policy without deadlines produced {timeout}")
 }
+
+/// An error type that a caught panic can be returned as: every `E: From<Panic>`.
+#[diagnostic::on_unimplemented(
+    message = "`#[recover]` returns a caught panic as the error, but `{Self}` does not implement `From<steadfast::Panic>`",
+    label = "a panic would be returned as `Err` of this type",
+    note = "add `impl From<steadfast::Panic> for {Self}` (for example a `Panicked(steadfast::Panic)` variant), or write `#[recover(default)]` or `#[recover(with = fallback)]`"
+)]
+pub trait PanicError {
+    /// `Self::from(panic)`.
+    fn from_panic(panic: crate::Panic) -> Self;
+}
+
+impl<E: From<crate::Panic>> PanicError for E {
+    #[inline]
+    fn from_panic(panic: crate::Panic) -> Self {
+        E::from(panic)
+    }
+}
+
+/// `E::from(panic)`, for bare `#[recover]`.
+#[cold]
+pub fn panic_into<E: PanicError>(panic: crate::Panic) -> E {
+    E::from_panic(panic)
+}
+
+/// A return type that `#[recover(default)]` can fall back to.
+#[diagnostic::on_unimplemented(
+    message = "`#[recover(default)]` returns `{Self}::default()` after a panic, but `{Self}` does not implement `Default`",
+    label = "the function's return type",
+    note = "derive or implement `Default` for it, or write `#[recover(with = fallback)]`"
+)]
+pub trait RecoverDefault {
+    /// `Self::default()`.
+    fn recover_default() -> Self;
+}
+
+impl<R: Default> RecoverDefault for R {
+    #[inline]
+    fn recover_default() -> Self {
+        R::default()
+    }
+}
+
+/// `R::default()`, for `#[recover(default)]`.
+#[cold]
+pub fn panic_default<R: RecoverDefault>(panic: crate::Panic) -> R {
+    drop(panic);
+    R::recover_default()
+}
+
+/// `fallback(panic)`, for `#[recover(with = fallback)]`; gives a closure its parameter type.
+#[cold]
+pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, panic: crate::Panic) -> R {
+    fallback(panic)
+}
+
+/// Gives an `async` block its output type, so that `?` inside it infers.
+#[inline(always)]
+pub fn typed_future<R, F: std::future::Future<Output = R>>(future: F) -> F {
+    future
+}
+
+/// Called by `#[recover]` only when the crate is built with `panic = "abort"`, to warn.
+#[deprecated(
+    note = "this crate is built with `panic = \"abort\"`: a panic ends the process before `#[recover]` can catch it, so it recovers nothing"
+)]
+#[inline(always)]
+pub fn recover_under_panic_abort() {}

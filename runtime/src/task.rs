@@ -1,0 +1,131 @@
+//! Tasks that cannot leak: a spawned task is aborted when its guard is dropped.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::task::JoinHandle;
+
+use crate::panic::Panic;
+
+/// Spawns `future` on the current tokio runtime and returns a guard that owns the task:
+/// dropping the guard aborts the task, awaiting it joins the task.
+///
+/// A panic in the task comes back from the `.await` as `Err(Panic)`. Nothing in steadfast
+/// detaches a task; [`TaskGuard::detach`] is the explicit way to let one run on.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let metrics = tokio::runtime::Handle::current().metrics();
+/// let helper = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+/// assert_eq!(metrics.num_alive_tasks(), 1);
+/// drop(helper); // aborts the task
+/// tokio::task::yield_now().await;
+/// assert_eq!(metrics.num_alive_tasks(), 0);
+///
+/// let answer = steadfast_runtime::task::spawn_guarded(async { 6 * 7 }).await;
+/// assert_eq!(answer.unwrap(), 42);
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// Like `tokio::spawn`, when called outside a tokio runtime.
+#[track_caller]
+pub fn spawn_guarded<F>(future: F) -> TaskGuard<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    TaskGuard {
+        handle: Some(tokio::spawn(future)),
+    }
+}
+
+/// A spawned task that is aborted when this guard is dropped. Awaiting it joins the task.
+///
+/// Made by [`spawn_guarded`].
+#[must_use = "dropping a TaskGuard aborts its task at once"]
+#[derive(Debug)]
+pub struct TaskGuard<T> {
+    /// `None` only after `detach`.
+    handle: Option<JoinHandle<T>>,
+}
+
+impl<T> TaskGuard<T> {
+    /// Lets the task run on unguarded: the explicit opt-out. The returned handle may be
+    /// awaited or dropped; dropping it no longer stops the task.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = steadfast_runtime::task::spawn_guarded(async { 1 }).detach();
+    /// assert_eq!(handle.await.unwrap(), 1);
+    /// # }
+    /// ```
+    pub fn detach(mut self) -> JoinHandle<T> {
+        self.handle
+            .take()
+            .expect("a TaskGuard holds its handle until detach or drop")
+    }
+
+    /// Aborts the task now; awaiting the guard then reports the cancellation.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let guard = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+    /// guard.abort();
+    /// let err = guard.await.unwrap_err();
+    /// assert!(err.message().contains("cancelled"));
+    /// # }
+    /// ```
+    pub fn abort(&self) {
+        if let Some(handle) = &self.handle {
+            handle.abort();
+        }
+    }
+
+    /// Whether the task has finished (completed, panicked or been aborted).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let guard = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+    /// assert!(!guard.is_finished());
+    /// # }
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+}
+
+impl<T> Drop for TaskGuard<T> {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.abort();
+        }
+    }
+}
+
+impl<T> Future for TaskGuard<T> {
+    /// The task's output, or the panic that ended it. A task that was aborted (by
+    /// [`abort`](TaskGuard::abort), or because its runtime shut down) comes back as a
+    /// `Panic` whose message says it was cancelled.
+    type Output = Result<T, Panic>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(handle) = self.handle.as_mut() else {
+            return Poll::Pending;
+        };
+        Pin::new(handle).poll(cx).map(|joined| {
+            joined.map_err(|error| match error.try_into_panic() {
+                Ok(payload) => Panic::from_payload(payload),
+                Err(_) => {
+                    Panic::from_payload(Box::new("the task was cancelled before it finished"))
+                }
+            })
+        })
+    }
+}

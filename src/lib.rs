@@ -240,9 +240,9 @@ pub use steadfast_macros::retry;
 pub mod __private {
     pub use steadfast_runtime::macro_support::*;
     #[cfg(feature = "tokio")]
-    pub use steadfast_runtime::retry::{sleep, within, TokioClock};
+    pub use steadfast_runtime::retry::{limit_or_forever, TokioClock};
     pub use steadfast_runtime::retry::{
-        AttemptLimit, Backoff, Flow, Jitter, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, Retry,
+        Backoff, Flow, Jitter, LimitPassed, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, Retry,
         StdClock, TypeNameOnly,
     };
     pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};

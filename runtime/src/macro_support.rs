@@ -149,3 +149,14 @@ pub fn typed_future<R, F: std::future::Future<Output = R>>(future: F) -> F {
 )]
 #[inline(always)]
 pub fn recover_under_panic_abort() {}
+
+/// tokio's timer, for the expansion of an `async fn`.
+#[cfg(feature = "tokio")]
+pub use tokio::time::{sleep as tokio_sleep, timeout as tokio_timeout};
+
+/// Whether a delay is zero, taking it by value: the expansion never borrows the delay, since
+/// a borrowed local would be kept in the future across the sleep that follows.
+#[inline(always)]
+pub fn is_zero(delay: Duration) -> bool {
+    delay == Duration::ZERO
+}

@@ -15,11 +15,11 @@ pub use describe::{
     ViaDisplay,
 };
 pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
-pub use progress::{AttemptLimit, BlockingClock, Clock, Flow, Progress, StdClock};
+pub use progress::{BlockingClock, Clock, Flow, LimitPassed, Progress, StdClock};
 pub use schedule::{Backoff, Delays, Jitter};
 pub use timeout::{Deadlines, Limited, Limits, NoTimeout, Timeout, TimeoutError};
 #[cfg(feature = "tokio")]
-pub use tokio_driver::{sleep, within, TokioClock};
+pub use tokio_driver::{limit_or_forever, TokioClock};
 
 use schedule::{Schedule, ScheduleState};
 
@@ -251,6 +251,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         Delays {
             schedule: self.schedule,
             state: ScheduleState::default(),
+            retries: 0,
             remaining: self.attempts - 1,
         }
     }

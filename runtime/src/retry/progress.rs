@@ -84,6 +84,9 @@ impl BlockingClock for StdClock {
 #[doc(hidden)]
 pub struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
     attempt: u32,
+    /// Whether the running attempt's limit is the call's `timeout` (`false`: its
+    /// `attempt_timeout`, or none), so that nothing of the limit is held across the attempt.
+    limit_is_call_deadline: bool,
     schedule: ScheduleState,
     started: Option<C::Instant>,
     into_error: X,
@@ -97,15 +100,10 @@ impl<C: Clock, E, X, D> Progress<C, E, X, D> {
     }
 }
 
-/// How long the attempt about to start may run (async), and which deadline that is.
+/// An async attempt ran into the limit [`Retry::begin_attempt`] gave it.
 #[doc(hidden)]
-#[derive(Debug, Clone, Copy)]
-pub struct AttemptLimit {
-    /// Time the attempt may take.
-    pub duration: Duration,
-    /// `true`: the call's `timeout` comes first; `false`: the `attempt_timeout` does.
-    pub is_call_deadline: bool,
-}
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitPassed;
 
 /// What a driver does after an attempt.
 #[doc(hidden)]
@@ -144,6 +142,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     {
         Progress {
             attempt: 0,
+            limit_is_call_deadline: false,
             schedule: ScheduleState::default(),
             started: if L::ANY || O::IS_SET {
                 Some(C::now())
@@ -162,7 +161,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     pub fn begin_attempt<E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
-    ) -> Result<Option<AttemptLimit>, E>
+    ) -> Result<Option<Duration>, E>
     where
         L: Limits,
         X: Fn(Timeout) -> E,
@@ -182,21 +181,13 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             Some(timeout) => Some(timeout - elapsed),
             None => None,
         };
-        Ok(match (call_left, self.limits.attempt_timeout()) {
-            (Some(call), Some(attempt)) if attempt < call => Some(AttemptLimit {
-                duration: attempt,
-                is_call_deadline: false,
-            }),
-            (Some(call), _) => Some(AttemptLimit {
-                duration: call,
-                is_call_deadline: true,
-            }),
-            (None, Some(attempt)) => Some(AttemptLimit {
-                duration: attempt,
-                is_call_deadline: false,
-            }),
-            (None, None) => None,
-        })
+        let (limit, is_call_deadline) = match (call_left, self.limits.attempt_timeout()) {
+            (Some(call), Some(attempt)) if attempt < call => (Some(attempt), false),
+            (Some(call), _) => (Some(call), true),
+            (None, attempt) => (attempt, false),
+        };
+        progress.limit_is_call_deadline = is_call_deadline;
+        Ok(limit)
     }
 
     /// After each attempt: its result, or the limit it ran into (async). Decides whether to
@@ -205,7 +196,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     pub fn next<T, E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
-        outcome: Result<Result<T, E>, AttemptLimit>,
+        outcome: Result<Result<T, E>, LimitPassed>,
     ) -> Flow<T, E>
     where
         W: When<E>,
@@ -224,16 +215,12 @@ impl<W, O, A, L> Retry<W, O, A, L> {
                     Flow::Done(Err(error))
                 }
             }
-            Err(limit) => self.after_limit(progress, limit),
+            Err(LimitPassed) => self.after_limit(progress),
         }
     }
 
     #[cold]
-    fn after_limit<T, E, C: Clock, X, D>(
-        &self,
-        progress: &mut Progress<C, E, X, D>,
-        limit: AttemptLimit,
-    ) -> Flow<T, E>
+    fn after_limit<T, E, C: Clock, X, D>(&self, progress: &mut Progress<C, E, X, D>) -> Flow<T, E>
     where
         O: OnRetry<E>,
         A: RetryAfter<E>,
@@ -242,14 +229,15 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         D: DescribeError<E>,
     {
         let elapsed = progress.elapsed();
-        if limit.is_call_deadline {
-            let whole = self.limits.timeout().unwrap_or(limit.duration);
+        if progress.limit_is_call_deadline {
+            let whole = self.limits.timeout().unwrap_or(elapsed);
             let expired = Timeout::new(progress.attempt, elapsed, whole, false);
             report_deadline(&expired);
             Flow::Done(Err((progress.into_error)(expired)))
         } else {
             // An attempt that ran out of time is retryable, whatever `when` says.
-            let expired = Timeout::new(progress.attempt, elapsed, limit.duration, true);
+            let limit = self.limits.attempt_timeout().unwrap_or(elapsed);
+            let expired = Timeout::new(progress.attempt, elapsed, limit, true);
             let error = (progress.into_error)(expired);
             self.after_retryable_error(progress, error)
         }
@@ -272,7 +260,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             report_exhausted(progress.attempt, &Described(&error, &progress.describe));
             return Flow::Done(Err(error));
         }
-        let scheduled = self.schedule.next_delay(&mut progress.schedule);
+        let scheduled = self
+            .schedule
+            .next_delay(&mut progress.schedule, progress.attempt);
         let delay = self.retry_after.retry_after(&error).unwrap_or(scheduled);
         let elapsed = progress.elapsed();
         if let Some(timeout) = self.limits.timeout() {

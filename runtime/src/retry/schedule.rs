@@ -71,6 +71,7 @@ pub enum Jitter {
 pub struct Delays {
     pub(crate) schedule: Schedule,
     pub(crate) state: ScheduleState,
+    pub(crate) retries: u32,
     pub(crate) remaining: u32,
 }
 
@@ -82,7 +83,8 @@ impl Iterator for Delays {
             return None;
         }
         self.remaining -= 1;
-        Some(self.schedule.next_delay(&mut self.state))
+        self.retries += 1;
+        Some(self.schedule.next_delay(&mut self.state, self.retries))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -105,18 +107,15 @@ pub(crate) struct Schedule {
 /// Where one call is in its schedule: kept small, since it lives in every retried future.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScheduleState {
-    /// Retries so far.
-    retries: u32,
     /// The previous drawn delay in nanoseconds, for decorrelated jitter (0: none yet).
     previous_nanos: u64,
     rng: Rng,
 }
 
 impl Schedule {
-    /// The delay before the next retry.
-    pub(crate) fn next_delay(&self, state: &mut ScheduleState) -> Duration {
-        state.retries = state.retries.saturating_add(1);
-        let n = state.retries;
+    /// The delay before retry `n` (from 1), the one after the `n`-th failed attempt.
+    pub(crate) fn next_delay(&self, state: &mut ScheduleState, n: u32) -> Duration {
+        let n = n.max(1);
         let unjittered = match self.backoff {
             Backoff::None => return Duration::ZERO,
             Backoff::Fixed => self.base,
@@ -157,17 +156,19 @@ impl Schedule {
 /// SplitMix64: small, fast, and good enough to spread retries; not for cryptography.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Rng {
-    /// `None` until the first draw, so a call that never retries never seeds.
-    state: Option<u64>,
+    /// 0 until the first draw, so a call that never retries never seeds (a seed that
+    /// would give 0 is nudged).
+    state: u64,
 }
 
 impl Rng {
     fn next_u64(&mut self, seed: Option<u64>) -> u64 {
-        let state = self
-            .state
-            .get_or_insert_with(|| seed.unwrap_or_else(random_seed));
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
+        if self.state == 0 {
+            let seed = seed.unwrap_or_else(random_seed);
+            self.state = if seed == 0 { 0x5EED } else { seed };
+        }
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
@@ -220,7 +221,9 @@ mod tests {
     fn first(backoff: Backoff, jitter: Jitter, n: usize) -> Vec<Duration> {
         let s = schedule(backoff, jitter, ms(100), ms(1000), Some(7));
         let mut state = ScheduleState::default();
-        (0..n).map(|_| s.next_delay(&mut state)).collect()
+        (1..=n as u32)
+            .map(|i| s.next_delay(&mut state, i))
+            .collect()
     }
 
     #[test]
@@ -245,7 +248,7 @@ mod tests {
             None,
         );
         let mut state = ScheduleState::default();
-        let last = (0..200).map(|_| s.next_delay(&mut state)).last();
+        let last = (1..=200).map(|i| s.next_delay(&mut state, i)).last();
         assert_eq!(last, Some(Duration::MAX));
     }
 

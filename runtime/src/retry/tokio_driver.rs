@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::hooks::{OnRetry, RetryAfter, When};
-use super::progress::{AttemptLimit, Clock, Flow};
+use super::progress::{Clock, Flow, LimitPassed};
 use super::timeout::Deadlines;
 use super::Retry;
 
@@ -23,27 +23,11 @@ impl Clock for TokioClock {
     }
 }
 
-/// Sleeps on tokio's timer; a zero delay does not touch the timer.
+/// The time an attempt may run, or a time that never passes.
 #[doc(hidden)]
-pub async fn sleep(delay: Duration) {
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-}
-
-/// Runs one attempt within its limit, if it has one: the attempt is dropped when the limit
-/// passes.
-#[doc(hidden)]
-pub async fn within<F: Future>(
-    limit: Option<AttemptLimit>,
-    attempt: F,
-) -> Result<F::Output, AttemptLimit> {
-    match limit {
-        None => Ok(attempt.await),
-        Some(limit) => tokio::time::timeout(limit.duration, attempt)
-            .await
-            .map_err(|_| limit),
-    }
+#[inline(always)]
+pub fn limit_or_forever(limit: Option<Duration>) -> Duration {
+    limit.unwrap_or(Duration::MAX)
 }
 
 impl<W, O, A, L> Retry<W, O, A, L> {
@@ -81,8 +65,12 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     {
         let mut progress = self.start::<E, TokioClock>();
         loop {
-            let limit = self.begin_attempt(&mut progress)?;
-            let outcome = within(limit, op()).await;
+            let outcome = match self.begin_attempt(&mut progress)? {
+                None => Ok(op().await),
+                Some(limit) => tokio::time::timeout(limit, op())
+                    .await
+                    .map_err(|_| LimitPassed),
+            };
             // The `Flow` is taken apart before the sleep, so that it (and a `T` it could
             // hold) does not live across the await: only the deadline's error does.
             let (delay, then_fail) = match self.next(&mut progress, outcome) {
@@ -90,7 +78,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
                 Flow::Sleep(delay) => (delay, None),
                 Flow::SleepThenFail(delay, error) => (delay, Some(error)),
             };
-            sleep(delay).await;
+            if !crate::macro_support::is_zero(delay) {
+                tokio::time::sleep(delay).await;
+            }
             if let Some(error) = then_fail {
                 return Err(error);
             }

@@ -36,6 +36,18 @@ pub(crate) fn parse_args(
     attribute: &str,
     errors: &mut Errors,
 ) -> Vec<Arg> {
+    parse_args_with_hints(tokens, known, attribute, &|_| None, errors)
+}
+
+/// [`parse_args`], with `hint` saying what to write instead of an unknown key that a user
+/// of another crate would write (`retries = 2`), where a spelling suggestion cannot.
+pub(crate) fn parse_args_with_hints(
+    tokens: TokenStream,
+    known: &[&str],
+    attribute: &str,
+    hint: &dyn Fn(&Arg) -> Option<String>,
+    errors: &mut Errors,
+) -> Vec<Arg> {
     let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -47,14 +59,15 @@ pub(crate) fn parse_args(
     for arg in parsed {
         let name = arg.key.to_string();
         if !known.contains(&name.as_str()) {
-            errors.push(syn::Error::new(
-                arg.key.span(),
-                format!(
-                    "unknown key `{name}` for `#[{attribute}]`{}; the keys are {}",
+            let message = match hint(&arg) {
+                Some(hint) => format!("unknown key `{name}` for `#[{attribute}]`: {hint}"),
+                None => format!(
+                    "unknown key `{name}` for `#[{attribute}]`: the keys are {}{}",
+                    list(known, "and"),
                     did_you_mean(&name, known),
-                    list(known)
                 ),
-            ));
+            };
+            errors.push(syn::Error::new(arg.key.span(), message));
         } else if seen.iter().any(|a| a.key == arg.key) {
             errors.push(syn::Error::new(
                 arg.key.span(),
@@ -67,11 +80,13 @@ pub(crate) fn parse_args(
     seen
 }
 
-/// "`a`, `b` and `c`".
-pub(crate) fn list(items: &[&str]) -> String {
+/// "`a`, `b` and `c`" (`conjunction` "and"), or "`a`, `b` or `c`".
+pub(crate) fn list(items: &[&str], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("{} {conjunction} {last}", rest.join(", "))
+        }
         _ => quoted.concat(),
     }
 }

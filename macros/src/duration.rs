@@ -14,6 +14,32 @@ const UNITS: &[(&str, u128)] = &[
     ("h", 3_600_000_000_000),
 ];
 const UNIT_NAMES: &[&str] = &["ns", "us", "ms", "s", "m", "h"];
+/// Units as other languages and crates spell them, for "did you mean".
+const UNIT_SPELLINGS: &[(&str, &str)] = &[
+    ("nanos", "ns"),
+    ("nsec", "ns"),
+    ("nanoseconds", "ns"),
+    ("micros", "us"),
+    ("usec", "us"),
+    ("µs", "us"),
+    ("microseconds", "us"),
+    ("millis", "ms"),
+    ("msec", "ms"),
+    ("msecs", "ms"),
+    ("milliseconds", "ms"),
+    ("sec", "s"),
+    ("secs", "s"),
+    ("second", "s"),
+    ("seconds", "s"),
+    ("min", "m"),
+    ("mins", "m"),
+    ("minute", "m"),
+    ("minutes", "m"),
+    ("hr", "h"),
+    ("hrs", "h"),
+    ("hour", "h"),
+    ("hours", "h"),
+];
 
 /// A duration value: a literal checked now, or an expression of type `Duration`.
 pub(crate) enum DurationValue {
@@ -23,11 +49,11 @@ pub(crate) enum DurationValue {
 
 /// Reads a duration key's value. `key` names it in messages.
 pub(crate) fn parse_duration(key: &str, value: &Expr) -> Result<DurationValue, syn::Error> {
-    let (text, span) = match value {
+    let (text, span, written) = match value {
         Expr::Lit(lit) => match &lit.lit {
-            Lit::Str(s) => (s.value(), s.span()),
-            Lit::Int(i) => (i.to_string(), i.span()),
-            Lit::Float(f) => (f.to_string(), f.span()),
+            Lit::Str(s) => (s.value(), s.span(), Written::Quoted),
+            Lit::Int(i) => (i.to_string(), i.span(), Written::Bare),
+            Lit::Float(f) => (f.to_string(), f.span(), Written::Bare),
             _ => return Err(not_a_duration(key, value, None)),
         },
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
@@ -42,7 +68,25 @@ pub(crate) fn parse_duration(key: &str, value: &Expr) -> Result<DurationValue, s
         }
         _ => return Err(not_a_duration(key, value, None)),
     };
-    nanos_of(key, &text, span).map(DurationValue::Nanos)
+    nanos_of(key, &text, written, span).map(DurationValue::Nanos)
+}
+
+/// How the user wrote a duration, so that a message shows it the same way.
+#[derive(Clone, Copy)]
+enum Written {
+    /// `"250ms"`
+    Quoted,
+    /// `250ms`
+    Bare,
+}
+
+impl Written {
+    fn show(self, text: &str) -> String {
+        match self {
+            Written::Quoted => format!("\"{text}\""),
+            Written::Bare => text.to_string(),
+        }
+    }
 }
 
 fn not_a_duration(key: &str, value: &Expr, detail: Option<String>) -> syn::Error {
@@ -57,13 +101,13 @@ fn not_a_duration(key: &str, value: &Expr, detail: Option<String>) -> syn::Error
 }
 
 /// `"1.5s"` → 1_500_000_000.
-fn nanos_of(key: &str, text: &str, span: Span) -> Result<u64, syn::Error> {
+fn nanos_of(key: &str, text: &str, written: Written, span: Span) -> Result<u64, syn::Error> {
     let error = |message: String| syn::Error::new(span, message);
     let trimmed = text.trim();
     if let Some(rest) = trimmed.strip_prefix('-') {
         return Err(error(format!(
-            "`{key}` cannot be negative: write `{key} = \"{}\"` or leave the key out",
-            rest.trim()
+            "`{key}` cannot be negative: write `{key} = {}` or leave the key out",
+            written.show(rest.trim())
         )));
     }
     let split = trimmed
@@ -80,15 +124,26 @@ fn nanos_of(key: &str, text: &str, span: Span) -> Result<u64, syn::Error> {
     }
     if unit.is_empty() {
         return Err(error(format!(
-            "`{key} = \"{number}\"` needs a unit: write `\"{number}ms\"` or `\"{number}s\"` (units: {})",
+            "`{key} = {}` needs a unit: write `{key} = {}` or `{key} = {}` (the units are {})",
+            written.show(trimmed),
+            written.show(&format!("{number}ms")),
+            written.show(&format!("{number}s")),
             UNIT_NAMES.join(", ")
         )));
     }
     let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+        let respelt = UNIT_SPELLINGS
+            .iter()
+            .find(|(spelling, _)| spelling.eq_ignore_ascii_case(unit))
+            .map(|(_, unit)| *unit);
+        let (example, suggestion) = match respelt {
+            Some(unit) => (unit, format!("; did you mean `{unit}`?")),
+            None => ("ms", did_you_mean(unit, UNIT_NAMES)),
+        };
         return Err(error(format!(
-            "unknown unit `{unit}` in `{key}`{}; the units are {}",
-            did_you_mean(unit, UNIT_NAMES),
-            UNIT_NAMES.join(", ")
+            "unknown unit `{unit}` in `{key}`: write a number and one of {}, as in `{key} = {}`{suggestion}",
+            UNIT_NAMES.join(", "),
+            written.show(&format!("{number}{example}")),
         )));
     };
     let nanos = scaled(&number, scale).ok_or_else(|| {
@@ -124,7 +179,7 @@ mod tests {
     use super::*;
 
     fn nanos(text: &str) -> Result<u64, String> {
-        nanos_of("delay", text, Span::call_site()).map_err(|e| e.to_string())
+        nanos_of("delay", text, Written::Quoted, Span::call_site()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -148,6 +203,10 @@ mod tests {
         assert!(nanos("-1s").unwrap_err().contains("cannot be negative"));
         assert!(nanos("100").unwrap_err().contains("needs a unit"));
         assert!(nanos("5 msec").unwrap_err().contains("did you mean `ms`"));
+        assert!(nanos("2 seconds").unwrap_err().contains("did you mean `s`"));
+        assert!(nanos("2 parsecs")
+            .unwrap_err()
+            .contains("as in `delay = \"2ms\"`"));
         assert!(nanos("ms").is_err());
         assert!(nanos("1.2.3s").is_err());
         assert!(nanos("999999999999h").is_err());

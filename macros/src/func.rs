@@ -19,6 +19,16 @@ impl Parse for Function {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         let sig: Signature = input.parse()?;
+        if let Some(semi) = input.parse::<Option<syn::Token![;]>>()? {
+            return Err(syn::Error::new(
+                semi.span,
+                format!(
+                    "`{}` has no body for the attribute to wrap: put the attribute on the \
+                     method in each `impl`, or give this declaration a default body `{{ ... }}`",
+                    sig.ident
+                ),
+            ));
+        }
         let body: Group = input.parse()?;
         if body.delimiter() != Delimiter::Brace {
             return Err(syn::Error::new(

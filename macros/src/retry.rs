@@ -23,13 +23,13 @@
 //!     let mut progress = policy().start::<_, TokioClock>();
 //!     loop {
 //!         let limit = match policy().begin_attempt(&mut progress) { Ok(l) => l, Err(e) => return Err(e) };
-//!         let outcome = Ok(async { body }.await);    // or `within(limit, async { body }).await`
+//!         let outcome = Ok(async { body }.await);    // or `tokio::time::timeout(limit, ...)`
 //!         let (delay, then_fail) = match policy().next(&mut progress, outcome) {
 //!             Flow::Done(result) => return result,
 //!             Flow::Sleep(delay) => (delay, None),
 //!             Flow::SleepThenFail(delay, error) => (delay, Some(error)),
 //!         };
-//!         sleep(delay).await;                        // nothing of the attempt is held here
+//!         if !delay.is_zero() { sleep(delay).await } // nothing of the attempt is held here
 //!         if let Some(error) = then_fail { return Err(error) }
 //!     }
 //! }
@@ -40,7 +40,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, Type};
 
-use crate::attr::{list, parse_args, Arg, Errors};
+use crate::attr::{list, parse_args_with_hints, Arg, Errors};
 use crate::duration::{parse_duration, DurationValue};
 use crate::func::{
     certainly_not_result, describe_item, mentions_impl_trait, return_type, split_args, ArgUse,
@@ -103,6 +103,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let is_async = func.sig.asyncness.is_some();
+    // `#[retry] #[recover]`: each attempt recovers, so a panic is retried like an error.
+    if let Some(recover_args) = crate::recover::take_attribute(&mut func.attrs, "recover") {
+        let mode = crate::recover::parse_mode(recover_args, &mut errors);
+        let ret = return_type(&func.sig).cloned();
+        let wrapped = crate::recover::wrap_body(&mode, is_async, ret.as_ref(), &func.body.stream());
+        func.body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, wrapped);
+    }
     let policy = read_policy(args, is_async, &mut errors);
     check_signature(&func, &mut errors);
     if !errors.is_empty() {
@@ -172,7 +179,7 @@ fn read_policy(args: TokenStream, is_async: bool, errors: &mut Errors) -> Policy
         hooks: Vec::new(),
         deadline_key: None,
     };
-    let args = parse_args(args, KEYS, "retry", errors);
+    let args = parse_args_with_hints(args, KEYS, "retry", &key_from_elsewhere, errors);
     // Deadlines first: they change the policy's type, and the hooks after them may own data.
     let order = |arg: &Arg| KEYS.iter().position(|k| arg.key == k).unwrap_or(KEYS.len());
     let mut args = args;
@@ -259,6 +266,11 @@ fn read_policy(args: TokenStream, is_async: bool, errors: &mut Errors) -> Policy
                     };
                     let method = KEYS.iter().find(|k| **k == name).copied().unwrap_or("when");
                     policy.hooks.push((method, wrapper, value));
+                } else if let Some(path) = quoted_path(&value) {
+                    errors.push(syn::Error::new_spanned(
+                        &value,
+                        format!("`{name}` takes the function itself: write `{name} = {path}`"),
+                    ));
                 } else {
                     let signature = match name.as_str() {
                         "when" => "`Fn(&E) -> bool`",
@@ -294,6 +306,14 @@ fn read_attempts(value: &Expr, errors: &mut Errors) -> Option<TokenStream> {
                     "`attempts` takes a whole number from 1 to 4294967295, as in `attempts = 3`",
                 ),
             },
+            Lit::Str(s) if s.value().trim().parse::<u32>().is_ok() => errors.at(
+                s.span(),
+                format!(
+                    "`attempts` takes a number, not a string: write `attempts = {}`",
+                    s.value().trim()
+                ),
+            ),
+            Lit::Float(f) => errors.at(f.span(), attempts_from_float(f)),
             _ => errors.push(syn::Error::new_spanned(
                 value,
                 "`attempts` takes a whole number of calls, the first included, as in \
@@ -310,6 +330,84 @@ fn read_attempts(value: &Expr, errors: &mut Errors) -> Option<TokenStream> {
         )),
     }
     None
+}
+
+/// `when = "is_transient"`: the path in the string, if it is one.
+fn quoted_path(value: &Expr) -> Option<String> {
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(s), ..
+    }) = value
+    else {
+        return None;
+    };
+    let path: syn::Path = s.parse().ok()?;
+    Some(path.to_token_stream().to_string().replace(' ', ""))
+}
+
+/// `attempts = 2.5` → "write `attempts = 2` or `attempts = 3`".
+fn attempts_from_float(float: &syn::LitFloat) -> String {
+    let whole = float
+        .base10_parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && *f >= 1.0 && *f < f64::from(u32::MAX));
+    match whole {
+        // The whole numbers either side.
+        Some(f) if f.fract() != 0.0 => format!(
+            "`attempts` counts calls, so it takes a whole number: write `attempts = {}` or \
+             `attempts = {}`",
+            f.floor() as u32,
+            f.ceil() as u32
+        ),
+        Some(f) => format!(
+            "`attempts` counts calls, so it takes a whole number: write `attempts = {}`",
+            f as u32
+        ),
+        None => "`attempts` counts calls, so it takes a whole number, the first call included, \
+                 as in `attempts = 3`"
+            .to_string(),
+    }
+}
+
+/// What to write instead of a key that other retry crates use: `retries = 2` is
+/// `attempts = 3` here.
+fn key_from_elsewhere(arg: &Arg) -> Option<String> {
+    let name = arg.key.to_string();
+    let number = match &arg.value {
+        Some(Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(int), ..
+        })) => int.base10_parse::<u32>().ok(),
+        _ => None,
+    };
+    let instead = match name.as_str() {
+        "retries" | "max_retries" | "retry" | "num_retries" | "max_retry" => {
+            return Some(match number {
+                Some(n) => format!(
+                    "`#[retry]` counts attempts, the first call included, not retries: write \
+                     `attempts = {}` for {n} retr{}",
+                    n.saturating_add(1),
+                    if n == 1 { "y" } else { "ies" }
+                ),
+                None => "`#[retry]` counts attempts, the first call included, not retries: \
+                         write `attempts = N` for N - 1 retries"
+                    .to_string(),
+            })
+        }
+        "max_attempts" | "tries" | "max_tries" | "times" => "attempts",
+        "base_delay" | "initial_delay" | "min_delay" | "interval" | "initial_interval" => "delay",
+        "max_backoff" | "max_interval" | "cap" => "max_delay",
+        "deadline" | "max_elapsed_time" | "total_timeout" => "timeout",
+        "per_attempt_timeout" | "timeout_per_attempt" => "attempt_timeout",
+        "retry_if" | "retry_when" | "condition" | "predicate" | "filter" => "when",
+        "notify" | "on_error" | "before_retry" | "on_failure" => "on_retry",
+        _ => return None,
+    };
+    let value = match &arg.value {
+        Some(value @ (Expr::Lit(_) | Expr::Path(_))) => value.to_token_stream().to_string(),
+        _ => "...".to_string(),
+    };
+    Some(format!(
+        "the key for this is `{instead}`: write `{instead} = {value}`"
+    ))
 }
 
 fn read_choice(
@@ -331,7 +429,7 @@ fn read_choice(
                 value,
                 format!(
                     "`{key}` takes one of {}, as in `{key} = \"{}\"`",
-                    list(&names),
+                    list(&names, "or"),
                     names[0]
                 ),
             ));
@@ -341,12 +439,12 @@ fn read_choice(
     if let Some((_, variant)) = choices.iter().find(|(n, _)| *n == text) {
         return Some(variant);
     }
-    let hint = did_you_mean(&text, &names);
     errors.at(
         span,
         format!(
-            "unknown {key} `{text}`{hint}; write one of {}",
-            list(&names)
+            "unknown {key} `{text}`: write one of {}{}",
+            list(&names, "or"),
+            did_you_mean(&text, &names),
         ),
     );
     None
@@ -368,10 +466,19 @@ fn policy_expr(policy: &Policy, error_type: Option<&TokenStream>) -> TokenStream
     }
 }
 
+/// Where everything that names the return type is spanned: on it. rustc reports an
+/// unsatisfied bound once per span, so a return type that is not a `Result` (behind an
+/// alias the macro cannot see through) gets one error there, however many times the
+/// expansion names it; the type errors that follow from it mention `{type error}` and are
+/// not reported.
+fn ret_site(ret: &Type) -> Span {
+    Span::mixed_site().located_at(ret.span())
+}
+
 /// `<Ret as IsResult>::Err`, when the return type can be written inside the body.
 fn error_type(ret: Option<&Type>) -> Option<TokenStream> {
     let ret = ret.filter(|ty| !mentions_impl_trait(ty))?;
-    Some(quote_spanned!(ret.span()=> <#ret as ::steadfast::__private::IsResult>::Err))
+    Some(quote_spanned!(ret_site(ret)=> <#ret as ::steadfast::__private::IsResult>::Err))
 }
 
 /// What each attempt binds before the body: fresh clones and re-borrows.
@@ -380,11 +487,13 @@ fn rebinds(arg_uses: &[ArgUse]) -> TokenStream {
         .iter()
         .map(|arg| match arg {
             ArgUse::Cloned { pat, ty, renamed } => {
-                // Spanned on the argument's type, so "not `Clone`" points there.
+                // Spanned on the argument's type, so "not `Clone`" points there. An `impl
+                // Trait` argument cannot be written as a local's type; it is inferred.
                 let site = Span::mixed_site().located_at(ty.span());
                 let renamed = syn::Ident::new(&renamed.to_string(), site);
+                let annotation = (!mentions_impl_trait(ty)).then(|| quote!(: #ty));
                 quote_spanned! {site=>
-                    let #pat: #ty = ::steadfast::__private::clone_arg(&#renamed);
+                    let #pat #annotation = ::steadfast::__private::clone_arg(&#renamed);
                 }
             }
             ArgUse::Reborrowed(id) => {
@@ -409,30 +518,32 @@ fn result_check(ret: Option<&Type>) -> TokenStream {
     }
 }
 
-/// How the expansion turns a deadline into `E`: `timeout_error`, spanned on the
-/// `timeout`/`attempt_timeout` key, so that an error type without `From<Timeout>` is
-/// reported there, once, with what to write. (`E` is inferred, so this works for any
-/// return type, `impl Trait` included.)
 /// How `tracing` events write the error: by `Display`, else `Debug`, else its type's name,
 /// chosen by autoref specialization where the error type can be named.
-fn describer(error_type: Option<&TokenStream>) -> TokenStream {
-    match error_type {
-        Some(error_type) => quote_spanned! {Span::mixed_site()=>
+fn describer(ret: Option<&Type>, error_type: Option<&TokenStream>) -> TokenStream {
+    match (ret, error_type) {
+        (Some(ret), Some(error_type)) => quote_spanned! {ret_site(ret)=>
             {
                 #[allow(unused_imports)]
                 use ::steadfast::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
                 (&&&::steadfast::__private::Probe::<#error_type>::new()).describer()
             }
         },
-        None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
+        _ => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
     }
 }
 
+/// How the expansion turns a deadline into `E`: `timeout_error`, spanned on the
+/// `timeout`/`attempt_timeout` key, so that an error type without `From<Timeout>` is
+/// reported there, once, with what to write. (`E` is inferred, so this works for any
+/// return type, `impl Trait` included.)
 fn into_error(policy: &Policy) -> TokenStream {
     match &policy.deadline_key {
+        // A closure, not the generic fn item: an fn item passed where `Fn(Timeout) -> E` is
+        // expected has its bound checked a second time, at the call, in rustc's words.
         Some(key) => {
             let site = Span::mixed_site().located_at(key.span());
-            quote_spanned!(site=> ::steadfast::__private::timeout_error)
+            quote_spanned!(site=> |timeout| ::steadfast::__private::timeout_error(timeout))
         }
         None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::no_timeout),
     }
@@ -460,10 +571,13 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
         }
     };
     let into_error = into_error(policy);
-    let describer = describer(error_type.as_ref());
+    let describer = describer(ret, error_type.as_ref());
+    // `E` is named, not inferred: a `when` closure of the wrong type is then reported on
+    // the closure alone, not again as a body that returns the wrong error.
+    let error_arg = error_type.clone().unwrap_or_else(|| quote!(_));
     let site = Span::mixed_site();
     let run = quote_spanned! {site=>
-        #policy_var.run_driven::<::steadfast::__private::StdClock, _, _, _, _, _>(
+        #policy_var.run_driven::<::steadfast::__private::StdClock, _, #error_arg, _, _, _>(
             #into_error,
             #describer,
             #attempt,
@@ -497,14 +611,29 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
     let limit = syn::Ident::new("__steadfast_limit", site);
     let outcome = syn::Ident::new("__steadfast_outcome", site);
     let outcome_type =
-        ret.map(|ty| quote!(: ::core::result::Result<#ty, ::steadfast::__private::AttemptLimit>));
+        ret.map(|ty| quote!(: ::core::result::Result<#ty, ::steadfast::__private::LimitPassed>));
     let into_error = into_error(policy);
-    let describer = describer(error_type.as_ref());
+    let describer = describer(ret, error_type.as_ref());
+    let error_arg = error_type.clone().unwrap_or_else(|| quote!(_));
     let start = quote_spanned! {site=>
-        start_with::<_, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
+        start_with::<#error_arg, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
     };
     let attempt = if policy.deadline_key.is_some() {
-        quote!(::steadfast::__private::within(#limit, async #body).await)
+        // Every attempt of a policy with a deadline has a limit; `tokio::time::timeout` is
+        // a plain future holding the attempt and one `Sleep`, nothing more.
+        quote! {
+            match ::steadfast::__private::tokio_timeout(
+                ::steadfast::__private::limit_or_forever(#limit),
+                async #body,
+            )
+            .await
+            {
+                ::core::result::Result::Ok(result) => ::core::result::Result::Ok(result),
+                ::core::result::Result::Err(_) => {
+                    ::core::result::Result::Err(::steadfast::__private::LimitPassed)
+                }
+            }
+        }
     } else {
         quote!(::core::result::Result::Ok(async #body.await))
     };
@@ -531,7 +660,9 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
                         (delay, ::core::option::Option::Some(error))
                     }
                 };
-                ::steadfast::__private::sleep(delay).await;
+                if !::steadfast::__private::is_zero(delay) {
+                    ::steadfast::__private::tokio_sleep(delay).await;
+                }
                 if let ::core::option::Option::Some(error) = then_fail {
                     return ::core::result::Result::Err(error);
                 }

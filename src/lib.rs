@@ -22,12 +22,20 @@
 //! - [`guard`], [`guard_on_success`], [`guard_on_unwind`]: the same for a value you keep
 //!   using (the transaction pattern), disarmed by [`Guard::into_inner`].
 //! - [`DeferStack`]: Go's function-scoped defers, for cleanup pushed in a loop.
+//! - [`#[retry]`](macro@retry): a retry policy on a sync or async function — attempts, backoff,
+//!   jitter, deadlines, predicates and hooks — over the runtime's [`Retry`].
+//! - [`#[recover]`](recover): a panic becomes an `Err`, a default, or a fallback value
+//!   ([`Panic`]).
+//! - [`task::spawn_guarded`]: a tokio task that is aborted when its guard is dropped.
 //!
 //! Cleanup never turns a panic into an abort: a deferred block that panics while the thread
 //! is already unwinding is caught and reported (on stderr, or as a `tracing` event with the
 //! `tracing` feature and a subscriber), and the original panic carries on.
 //!
-//! The guide, with every example compiled and run, lives in the repository's `book/`.
+//! The guide, with every example compiled and run, is the mdBook in the repository's
+//! `book/` folder: build it with `mdbook build book` and open `book/book/index.html`. Its
+//! chapters: Getting started, `defer`, `retry`, `recover`, async without leaks, a cookbook,
+//! coming from Go, coming from other crates, and the reference of every key and error.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -142,7 +150,54 @@ pub use steadfast_runtime::task;
 /// cost of a hand-written `Drop`.
 pub use steadfast_macros::defer;
 
-/// Turns a panic in the function into its `Err`, its default, or a fallback value.
+/// Turns a panic in the function into its `Err`, its default, or a fallback value: Go's
+/// `recover`, written once on the function.
+///
+/// ```
+/// use steadfast::{recover, Panic};
+///
+/// #[derive(Debug)]
+/// enum ParseError { Empty, Panicked(Panic) }
+/// impl From<Panic> for ParseError {
+///     fn from(p: Panic) -> Self { ParseError::Panicked(p) }
+/// }
+///
+/// #[recover]                       // a panic returns Err(E::from(panic))
+/// fn first_word(src: &str) -> Result<&str, ParseError> {
+///     if src.is_empty() { return Err(ParseError::Empty); }
+///     Ok(src.split(' ').nth(0).unwrap())
+/// }
+///
+/// #[recover(default)]              // a panic returns T::default()
+/// fn ratio(a: u32, b: u32) -> u32 { a / b }
+///
+/// #[recover(with = |p| format!("<{}>", p.message()))]   // a panic returns f(panic)
+/// fn render(items: &[&str], i: usize) -> String { items[i].to_uppercase() }
+///
+/// assert_eq!(ratio(6, 0), 0);
+/// assert_eq!(render(&["a"], 3), "<index out of bounds: the len is 1 but the index is 3>");
+/// assert!(matches!(first_word(""), Err(ParseError::Empty)));
+/// ```
+///
+/// | form | needs | a panic returns |
+/// | --- | --- | --- |
+/// | `#[recover]` | returns `Result<T, E>` with `E: From<Panic>` | `Err(E::from(panic))` |
+/// | `#[recover(default)]` | return type `T: Default` | `T::default()` |
+/// | `#[recover(with = f)]` | `f`: path or closure, `Fn(Panic) -> T` | `f(panic)` |
+///
+/// - A panic caught by `#[recover]` is not printed by the panic hook: steadfast installs,
+///   once and from whichever thread first needs it, a hook that stays quiet for panics it
+///   is about to recover (recording where they happened, for [`Panic::location`]) and hands
+///   every other panic to the hook that was installed before. With the `tracing` feature a
+///   recovered panic is an ERROR event with its message and location. A hook installed with
+///   `std::panic::set_hook` after the first `#[recover]` call replaces steadfast's.
+/// - On an `async fn`, a panic in any poll is caught; nothing is boxed.
+/// - `#[retry] #[recover]` recovers inside each attempt, so panics are retried as errors;
+///   `#[recover] #[retry]` recovers around the whole retried call, so a panic ends it.
+/// - A crate built with `panic = "abort"` cannot recover anything: `#[recover]` then emits
+///   a compile-time warning.
+/// - No panic, no cost beyond `catch_unwind`'s: no allocation (after the first call, which
+///   installs the hook).
 pub use steadfast_macros::recover;
 
 /// Retries a function that returns `Result`, with backoff, jitter, deadlines and hooks.

@@ -41,8 +41,11 @@
 
 pub use steadfast_runtime::{
     guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, DeferStack,
-    Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
+    Delays, Guard, Jitter, Location, Panic, Retry, Timeout, NON_STRING_PAYLOAD,
 };
+
+/// Installs steadfast's quiet panic hook now (`#[recover]` does it on first use).
+pub use steadfast_runtime::install_quiet_hook;
 
 /// Tasks that cannot leak: [`spawn_guarded`](task::spawn_guarded) and [`TaskGuard`](task::TaskGuard).
 #[cfg(feature = "tokio")]

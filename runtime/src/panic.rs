@@ -136,10 +136,17 @@ impl Panic {
     #[cold]
     fn caught(payload: Box<dyn Any + Send>) -> Self {
         let mut panic = Panic::from_payload(payload);
-        if let Some(seen) = LAST_SEEN.with(|last| last.borrow_mut().take()) {
-            panic.location = seen.location;
-            panic.thread = seen.thread;
+        if let Some(seen) = take_pending() {
+            // `resume_unwind` does not call the hook: what it holds may be an older panic
+            // that the body handled itself. Only the same message is this panic.
+            if seen.message.as_deref() == panic.message.as_deref() {
+                panic.location = seen.location;
+                panic.thread = seen.thread;
+            } else {
+                seen.print_unrecovered();
+            }
         }
+        report_recovered(&panic);
         panic
     }
 
@@ -199,16 +206,57 @@ impl fmt::Debug for Panic {
 
 impl std::error::Error for Panic {}
 
-/// What the hook saw of the last panic recovered on this thread.
+/// What the hook saw of a panic it held back.
 struct Seen {
+    message: Option<String>,
     location: Option<Location>,
     thread: Option<String>,
 }
 
+impl Seen {
+    /// Prints a held-back panic that no `#[recover]` claimed (the body caught it itself),
+    /// in the default hook's words, since it was not recovered.
+    #[cold]
+    fn print_unrecovered(&self) {
+        let thread = self.thread.as_deref().unwrap_or("<unnamed>");
+        let location = self
+            .location
+            .as_ref()
+            .map_or_else(|| "<unknown>".to_owned(), ToString::to_string);
+        let message = self.message.as_deref().unwrap_or(NON_STRING_PAYLOAD);
+        eprintln!("thread '{thread}' panicked at {location}:\n{message}");
+    }
+}
+
+/// This thread's recovery scopes and the panic the hook holds back for them.
+struct RecoverState {
+    /// How many `Panic::catch` scopes are open.
+    depth: Cell<u32>,
+    /// Whether `seen` holds a panic not yet claimed; read on every scope exit, so `seen`
+    /// itself is touched only after a panic.
+    pending: Cell<bool>,
+    seen: RefCell<Option<Seen>>,
+}
+
 thread_local! {
-    /// How many `Panic::catch` scopes are open on this thread.
-    static RECOVERING: Cell<u32> = const { Cell::new(0) };
-    static LAST_SEEN: RefCell<Option<Seen>> = const { RefCell::new(None) };
+    static STATE: RecoverState = const {
+        RecoverState {
+            depth: Cell::new(0),
+            pending: Cell::new(false),
+            seen: RefCell::new(None),
+        }
+    };
+}
+
+/// Takes the held-back panic, if any.
+fn take_pending() -> Option<Seen> {
+    STATE
+        .try_with(|state| {
+            state.pending.set(false);
+            state.seen.borrow_mut().take()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Marks this thread as recovering while alive; installs the quiet hook on first use.
@@ -218,7 +266,7 @@ impl Recovering {
     #[inline]
     fn enter() -> Self {
         install_quiet_hook();
-        RECOVERING.with(|depth| depth.set(depth.get() + 1));
+        STATE.with(|state| state.depth.set(state.depth.get() + 1));
         Recovering
     }
 }
@@ -226,53 +274,86 @@ impl Recovering {
 impl Drop for Recovering {
     #[inline]
     fn drop(&mut self) {
-        RECOVERING.with(|depth| depth.set(depth.get() - 1));
+        let unclaimed = STATE.with(|state| {
+            state.depth.set(state.depth.get() - 1);
+            state.pending.get()
+        });
+        if unclaimed {
+            // The scope ends without a panic, yet one was held back: the body caught it
+            // itself. It was not recovered, so it is printed after all.
+            if let Some(seen) = take_pending() {
+                seen.print_unrecovered();
+            }
+        }
     }
 }
 
 static INSTALL: Once = Once::new();
 
-/// Installs, once per process and from any thread, a panic hook that stays silent for
-/// panics that steadfast is about to recover (recording where they happened) and hands
-/// every other panic to the hook that was installed before, which prints it as usual.
+/// Installs, once per process and from any thread, a panic hook that holds back a panic
+/// that steadfast is about to recover (recording where it happened) and hands every other
+/// panic to the hook that was installed before, which prints it as usual.
 ///
-/// Installing another hook with `std::panic::set_hook` afterwards replaces this one:
-/// recovered panics then print again, and [`Panic::location`] is `None`.
+/// A panic held back but not recovered after all (the body caught it itself) is printed
+/// when the recovering scope ends. Installing another hook with `std::panic::set_hook`
+/// afterwards replaces this one: recovered panics then print, and [`Panic::location`] is
+/// `None`. Calling this is optional: `#[recover]` and [`Panic::catch`] call it.
+///
+/// ```
+/// steadfast_runtime::install_quiet_hook();
+/// steadfast_runtime::install_quiet_hook(); // once is enough; again does nothing
+/// ```
 #[inline]
 pub fn install_quiet_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let recovering = RECOVERING.try_with(Cell::get).unwrap_or(0) > 0;
-            if !recovering {
-                return previous(info);
+            let held_back = STATE
+                .try_with(|state| {
+                    // One panic is held back at a time: a second one while the first is
+                    // pending (a cleanup panicking during the unwind) is not the one
+                    // being recovered, and prints.
+                    if state.depth.get() == 0 || state.pending.get() {
+                        return false;
+                    }
+                    let seen = Seen {
+                        message: payload_message(info.payload()).map(str::to_owned),
+                        location: info.location().map(|l| Location {
+                            file: l.file().to_owned(),
+                            line: l.line(),
+                            column: l.column(),
+                        }),
+                        thread: std::thread::current().name().map(str::to_owned),
+                    };
+                    match state.seen.try_borrow_mut() {
+                        Ok(mut slot) => {
+                            *slot = Some(seen);
+                            state.pending.set(true);
+                            true
+                        }
+                        Err(_) => false,
+                    }
+                })
+                .unwrap_or(false);
+            if !held_back {
+                previous(info);
             }
-            let seen = Seen {
-                location: info.location().map(|l| Location {
-                    file: l.file().to_owned(),
-                    line: l.line(),
-                    column: l.column(),
-                }),
-                thread: std::thread::current().name().map(str::to_owned),
-            };
-            report_recovered(info, &seen);
-            let _ = LAST_SEEN.try_with(|last| *last.borrow_mut() = Some(seen));
         }));
     });
 }
 
 /// A recovered panic: an ERROR event with the `tracing` feature, nothing otherwise.
-fn report_recovered(info: &std::panic::PanicHookInfo<'_>, seen: &Seen) {
+fn report_recovered(panic: &Panic) {
     #[cfg(feature = "tracing")]
     {
-        let message = payload_message(info.payload()).unwrap_or(NON_STRING_PAYLOAD);
-        let location = seen.location.as_ref().map(ToString::to_string);
+        let location = panic.location.as_ref().map(ToString::to_string);
         tracing::error!(
-            panic.message = message,
+            panic.message = panic.message(),
             panic.location = location.as_deref().unwrap_or("<unknown>"),
-            "recovered a panic: {message}"
+            "recovered a panic: {}",
+            panic.message()
         );
     }
     #[cfg(not(feature = "tracing"))]
-    let _ = (info, seen);
+    let _ = panic;
 }

@@ -3,7 +3,8 @@
 use proc_macro2::Span;
 use syn::{Expr, Lit};
 
-use crate::suggest::did_you_mean;
+use crate::attr::list;
+use crate::suggest::closest;
 
 const UNITS: &[(&str, u128)] = &[
     ("ns", 1),
@@ -95,7 +96,7 @@ fn not_a_duration(key: &str, value: &Expr, detail: Option<String>) -> syn::Error
         format!(
             "`{key}` takes a duration{}: write a number and a unit ({}), as in `{key} = \"250ms\"`",
             detail.map(|d| format!(" ({d})")).unwrap_or_default(),
-            UNIT_NAMES.join(", ")
+            list(UNIT_NAMES, "or")
         ),
     )
 }
@@ -119,7 +120,7 @@ fn nanos_of(key: &str, text: &str, written: Written, span: Span) -> Result<u64, 
     if number.is_empty() {
         return Err(error(format!(
             "`{key}` takes a duration: write a number and a unit ({}), as in `{key} = \"250ms\"`",
-            UNIT_NAMES.join(", ")
+            list(UNIT_NAMES, "or")
         )));
     }
     if unit.is_empty() {
@@ -128,7 +129,7 @@ fn nanos_of(key: &str, text: &str, written: Written, span: Span) -> Result<u64, 
             written.show(trimmed),
             written.show(&format!("{number}ms")),
             written.show(&format!("{number}s")),
-            UNIT_NAMES.join(", ")
+            list(UNIT_NAMES, "and")
         )));
     }
     let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
@@ -136,14 +137,14 @@ fn nanos_of(key: &str, text: &str, written: Written, span: Span) -> Result<u64, 
             .iter()
             .find(|(spelling, _)| spelling.eq_ignore_ascii_case(unit))
             .map(|(_, unit)| *unit);
-        let (example, suggestion) = match respelt {
-            Some(unit) => (unit, format!("; did you mean `{unit}`?")),
-            None => ("ms", did_you_mean(unit, UNIT_NAMES)),
-        };
+        let suggested = respelt.or_else(|| closest(unit, UNIT_NAMES));
+        let suggestion = suggested
+            .map(|unit| format!("; did you mean `{unit}`?"))
+            .unwrap_or_default();
         return Err(error(format!(
             "unknown unit `{unit}` in `{key}`: write a number and one of {}, as in `{key} = {}`{suggestion}",
-            UNIT_NAMES.join(", "),
-            written.show(&format!("{number}{example}")),
+            list(UNIT_NAMES, "or"),
+            written.show(&format!("{number}{}", suggested.unwrap_or("ms"))),
         )));
     };
     let nanos = scaled(&number, scale).ok_or_else(|| {

@@ -47,6 +47,9 @@ impl Parse for Function {
 
 /// What an item that is not a function is, for the error message.
 pub(crate) fn describe_item(item: &TokenStream) -> Option<(&'static str, Span)> {
+    if let Some(closure) = as_closure(item) {
+        return Some(("a closure", closure.or1_token.span));
+    }
     let parsed: syn::Item = syn::parse2(item.clone()).ok()?;
     let (what, span) = match &parsed {
         syn::Item::Struct(i) => ("a struct", i.struct_token.span),
@@ -63,6 +66,12 @@ pub(crate) fn describe_item(item: &TokenStream) -> Option<(&'static str, Span)> 
         _ => return None,
     };
     Some((what, span))
+}
+
+/// The closure an attribute was put on, if it was (rustc rejects attributes on
+/// expressions, but still expands them to recover from the error).
+pub(crate) fn as_closure(item: &TokenStream) -> Option<syn::ExprClosure> {
+    syn::parse2(item.clone()).ok()
 }
 
 /// How an argument reaches each attempt.
@@ -86,7 +95,8 @@ pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
     let mut uses = Vec::new();
     for (index, arg) in sig.inputs.iter_mut().enumerate() {
         match arg {
-            FnArg::Receiver(r) => uses.push(if r.reference.is_some() {
+            // `&self`, and `self: &Self` written out (syn sets `reference` for the first only).
+            FnArg::Receiver(r) => uses.push(if r.reference.is_some() || is_reference(&r.ty) {
                 ArgUse::Borrowed
             } else {
                 ArgUse::SelfByValue(r.self_token.span)
@@ -124,6 +134,15 @@ pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
         }
     }
     uses
+}
+
+fn is_reference(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Paren(p) => is_reference(&p.elem),
+        Type::Group(g) => is_reference(&g.elem),
+        _ => false,
+    }
 }
 
 /// The return type, if the signature has one.

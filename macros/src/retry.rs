@@ -3,17 +3,24 @@
 //! Input → output, sync:
 //!
 //! ```text
-//! #[retry(attempts = 3, delay = "50ms")]
+//! #[retry(attempts = 3, delay = "50ms", when = is_transient)]
 //! fn fetch(url: String, pool: &Pool) -> Result<Body, Error> { body }
 //! // becomes
 //! fn fetch(__steadfast_arg_0: String, pool: &Pool) -> Result<Body, Error> {
-//!     let policy = Retry::new().attempts(3).delay(Duration::from_nanos(50_000_000));
-//!     policy.run(|| -> Result<Body, Error> {
+//!     must_return_result::<Result<Body, Error>>();
+//!     let policy = Retry::new().attempts(3).delay(Duration::from_nanos(50_000_000))
+//!         .when(when_fn::<Result<Body, Error>, _, _>(is_transient));
+//!     run_sync::<Result<Body, Error>, ...>(&policy, no_timeout, describer, || -> Result<Body, Error> {
 //!         let url = clone_arg(&__steadfast_arg_0);   // a fresh clone per attempt
 //!         body                                       // `return` and `?` end one attempt
 //!     })
 //! }
 //! ```
+//!
+//! Every helper that depends on the return type takes it, as the user wrote it, for its
+//! first type parameter `R: IsResult`: a return type that is not a `Result` behind an alias
+//! is then one error, at the return type, and a hook of the wrong type one error, on the
+//! hook (see `steadfast::__private::Hook`).
 //!
 //! Async: the same policy, driven by a loop so that the body may borrow `&mut self`:
 //!
@@ -24,8 +31,9 @@
 //!     loop {
 //!         let limit = match policy().begin_attempt(&mut progress) { Ok(l) => l, Err(e) => return Err(e) };
 //!         let outcome = Ok(async { body }.await);    // or `tokio::time::timeout(limit, ...)`
+//!         let outcome = outcome.map(|r| into_result::<Result<R, E>, _, _>(r)); // identities
 //!         let (delay, then_fail) = match policy().next(&mut progress, outcome) {
-//!             Flow::Done(result) => return result,
+//!             Flow::Done(result) => return from_result::<Result<R, E>, _, _>(result),
 //!             Flow::Sleep(delay) => (delay, None),
 //!             Flow::SleepThenFail(delay, error) => (delay, Some(error)),
 //!         };
@@ -43,8 +51,8 @@ use syn::{Expr, Lit, Type};
 use crate::attr::{list, parse_args_with_hints, Arg, Errors};
 use crate::duration::{parse_duration, DurationValue};
 use crate::func::{
-    certainly_not_result, describe_item, mentions_impl_trait, return_type, split_args, ArgUse,
-    Function,
+    as_closure, certainly_not_result, describe_item, mentions_impl_trait, return_type, split_args,
+    ArgUse, Function,
 };
 use crate::suggest::did_you_mean;
 
@@ -139,6 +147,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 /// type-checks and the IDE keeps working.
 fn fallback(errors: Errors, item: TokenStream) -> TokenStream {
     let errors = errors.into_compile_errors();
+    if as_closure(&item).is_some() {
+        // An expression: one block, so that `compile_error!` does not become an operand.
+        return quote! { { #errors #item } };
+    }
     quote! { #errors #item }
 }
 
@@ -201,9 +213,10 @@ fn read_policy(args: TokenStream, is_async: bool, errors: &mut Errors) -> Policy
                 "on_retry" => "on_retry = log_retry",
                 "retry_after" => "retry_after = server_hint",
                 "max_delay" => "max_delay = \"30s\"",
+                "timeout" => "timeout = \"10s\"",
+                "attempt_timeout" => "attempt_timeout = \"500ms\"",
                 _ => "delay = \"100ms\"",
             };
-            let example = example.replacen("delay", &name, usize::from(name.ends_with("delay")));
             errors.at(
                 key.span(),
                 format!("`{name}` needs a value: write `{example}`"),
@@ -382,12 +395,12 @@ fn key_from_elsewhere(arg: &Arg) -> Option<String> {
         "retries" | "max_retries" | "retry" | "num_retries" | "max_retry" => {
             return Some(match number {
                 Some(n) => format!(
-                    "`#[retry]` counts attempts, the first call included, not retries: write \
+                    "steadfast counts attempts, the first call included, not retries: write \
                      `attempts = {}` for {n} retr{}",
                     n.saturating_add(1),
                     if n == 1 { "y" } else { "ies" }
                 ),
-                None => "`#[retry]` counts attempts, the first call included, not retries: \
+                None => "steadfast counts attempts, the first call included, not retries: \
                          write `attempts = N` for N - 1 retries"
                     .to_string(),
             })
@@ -450,15 +463,14 @@ fn read_choice(
     None
 }
 
-/// `Retry::new().attempts(3)...when(when_fn::<E, _>(is_transient))`.
-fn policy_expr(policy: &Policy, error_type: Option<&TokenStream>) -> TokenStream {
+/// `Retry::new().attempts(3)...when(when_fn::<Ret, _>(is_transient))`.
+fn policy_expr(policy: &Policy, result_type: &TokenStream) -> TokenStream {
     let settings = &policy.settings;
     let hooks = policy.hooks.iter().map(|(method, wrapper, expr)| {
         let method = syn::Ident::new(method, expr.span());
         let wrapper = syn::Ident::new(wrapper, expr.span());
-        let error_type = error_type.map_or_else(|| quote!(_), Clone::clone);
         quote_spanned! {expr.span()=>
-            .#method(::steadfast::__private::#wrapper::<#error_type, _>(#expr))
+            .#method(::steadfast::__private::#wrapper::<#result_type, _, _>(#expr))
         }
     });
     quote_spanned! {Span::mixed_site()=>
@@ -466,19 +478,24 @@ fn policy_expr(policy: &Policy, error_type: Option<&TokenStream>) -> TokenStream
     }
 }
 
-/// Where everything that names the return type is spanned: on it. rustc reports an
-/// unsatisfied bound once per span, so a return type that is not a `Result` (behind an
-/// alias the macro cannot see through) gets one error there, however many times the
-/// expansion names it; the type errors that follow from it mention `{type error}` and are
-/// not reported.
-fn ret_site(ret: &Type) -> Span {
-    Span::mixed_site().located_at(ret.span())
+/// The return type `R` as the runtime's helpers take it: the user's own tokens, so that
+/// rustc reports a return type that is not a `Result` (an alias the macro cannot see
+/// through) at the return type, and once, however many helpers name it. With `impl Trait`
+/// in it, which cannot be written in the body, `_`, inferred.
+fn result_type(ret: Option<&Type>) -> TokenStream {
+    match ret {
+        Some(ret) => ret.to_token_stream(),
+        None => quote_spanned!(Span::mixed_site()=> _),
+    }
 }
 
-/// `<Ret as IsResult>::Err`, when the return type can be written inside the body.
-fn error_type(ret: Option<&Type>) -> Option<TokenStream> {
-    let ret = ret.filter(|ty| !mentions_impl_trait(ty))?;
-    Some(quote_spanned!(ret_site(ret)=> <#ret as ::steadfast::__private::IsResult>::Err))
+/// `R` for the hooks, which need only its `E`: with `impl Trait` in the return type,
+/// `Result<(), _>`, whose `E` the hook's own type or the attempt's error decides.
+fn hook_result_type(ret: Option<&Type>) -> TokenStream {
+    match ret {
+        Some(ret) => ret.to_token_stream(),
+        None => quote_spanned!(Span::mixed_site()=> ::core::result::Result<(), _>),
+    }
 }
 
 /// What each attempt binds before the body: fresh clones and re-borrows.
@@ -520,16 +537,16 @@ fn result_check(ret: Option<&Type>) -> TokenStream {
 
 /// How `tracing` events write the error: by `Display`, else `Debug`, else its type's name,
 /// chosen by autoref specialization where the error type can be named.
-fn describer(ret: Option<&Type>, error_type: Option<&TokenStream>) -> TokenStream {
-    match (ret, error_type) {
-        (Some(ret), Some(error_type)) => quote_spanned! {ret_site(ret)=>
+fn describer(ret: Option<&Type>) -> TokenStream {
+    match ret {
+        Some(ret) => quote_spanned! {Span::mixed_site()=>
             {
                 #[allow(unused_imports)]
                 use ::steadfast::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
-                (&&&::steadfast::__private::Probe::<#error_type>::new()).describer()
+                (&&&::steadfast::__private::probe::<#ret, _>()).describer()
             }
         },
-        _ => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
+        None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
     }
 }
 
@@ -557,8 +574,8 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
         body,
     } = func;
     let ret = return_type(sig).filter(|ty| !mentions_impl_trait(ty));
-    let error_type = error_type(ret);
-    let policy_expr = policy_expr(policy, error_type.as_ref());
+    let result_type = result_type(ret);
+    let policy_expr = policy_expr(policy, &hook_result_type(ret));
     let check = result_check(ret);
     let closure_ret = ret.map(|ty| quote!(-> #ty));
     let rebinds = rebinds(arg_uses);
@@ -571,13 +588,13 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
         }
     };
     let into_error = into_error(policy);
-    let describer = describer(ret, error_type.as_ref());
-    // `E` is named, not inferred: a `when` closure of the wrong type is then reported on
-    // the closure alone, not again as a body that returns the wrong error.
-    let error_arg = error_type.clone().unwrap_or_else(|| quote!(_));
+    let describer = describer(ret);
     let site = Span::mixed_site();
+    // `R` is named, not inferred: `E` comes from it rather than from a hook, and the
+    // attempt returns `R` itself, so a return type that is not a `Result` is reported once.
     let run = quote_spanned! {site=>
-        #policy_var.run_driven::<::steadfast::__private::StdClock, _, #error_arg, _, _, _>(
+        ::steadfast::__private::run_sync::<#result_type, _, _, ::steadfast::__private::StdClock, _, _, _, _, _, _, _>(
+            &#policy_var,
             #into_error,
             #describer,
             #attempt,
@@ -601,8 +618,8 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
         body,
     } = func;
     let ret = return_type(sig).filter(|ty| !mentions_impl_trait(ty));
-    let error_type = error_type(ret);
-    let policy_expr = policy_expr(policy, error_type.as_ref());
+    let result_type = result_type(ret);
+    let policy_expr = policy_expr(policy, &hook_result_type(ret));
     let check = result_check(ret);
     let rebinds = rebinds(arg_uses);
     let site = Span::mixed_site();
@@ -613,11 +630,13 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
     let outcome_type =
         ret.map(|ty| quote!(: ::core::result::Result<#ty, ::steadfast::__private::LimitPassed>));
     let into_error = into_error(policy);
-    let describer = describer(ret, error_type.as_ref());
-    let error_arg = error_type.clone().unwrap_or_else(|| quote!(_));
+    let describer = describer(ret);
     let start = quote_spanned! {site=>
-        start_with::<#error_arg, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
+        start_with::<_, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
     };
+    // The function's type from the policy's `Result` (an identity for `Result` itself).
+    let from_result =
+        quote_spanned!(site=> ::steadfast::__private::from_result::<#result_type, _, _>);
     let attempt = if policy.deadline_key.is_some() {
         // Every attempt of a policy with a deadline has a limit; `tokio::time::timeout` is
         // a plain future holding the attempt and one `Sleep`, nothing more.
@@ -646,15 +665,22 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
             loop {
                 let #limit = match #policy_var().begin_attempt(&mut #progress) {
                     ::core::result::Result::Ok(limit) => limit,
-                    ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+                    ::core::result::Result::Err(error) => {
+                        return #from_result(::core::result::Result::Err(error))
+                    }
                 };
                 let #outcome #outcome_type = {
                     #rebinds
                     #attempt
                 };
+                // A closure, not the fn item: an fn item used as a value has its bounds
+                // checked again where it is called, which would report them twice.
+                let #outcome = ::core::result::Result::map(#outcome, |result| {
+                    ::steadfast::__private::into_result::<#result_type, _, _>(result)
+                });
                 // Taken apart before the sleep, so that no `T` lives across the await.
                 let (delay, then_fail) = match #policy_var().next(&mut #progress, #outcome) {
-                    ::steadfast::__private::Flow::Done(result) => return result,
+                    ::steadfast::__private::Flow::Done(result) => return #from_result(result),
                     ::steadfast::__private::Flow::Sleep(delay) => (delay, ::core::option::Option::None),
                     ::steadfast::__private::Flow::SleepThenFail(delay, error) => {
                         (delay, ::core::option::Option::Some(error))
@@ -664,7 +690,7 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
                     ::steadfast::__private::tokio_sleep(delay).await;
                 }
                 if let ::core::option::Option::Some(error) = then_fail {
-                    return ::core::result::Result::Err(error);
+                    return #from_result(::core::result::Result::Err(error));
                 }
             }
         }

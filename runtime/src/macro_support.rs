@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use crate::retry::{Attempt, Timeout, TimeoutError};
+use crate::retry::{
+    Attempt, BlockingClock, DescribeError, Limits, OnRetry, Probe, Retry, RetryAfter, Timeout,
+    TimeoutError, When,
+};
 
 /// The `Ok` and `Err` types of a function's `Result` return type, however it is spelt.
 #[diagnostic::on_unimplemented(
@@ -11,34 +14,176 @@ use crate::retry::{Attempt, Timeout, TimeoutError};
     label = "an `Err` is what tells `#[retry]` to try again",
     note = "return `Result<T, E>` (or an alias of it, such as `std::io::Result<T>`)"
 )]
-pub trait IsResult {
+pub trait IsResult: Sized {
     /// `T`.
     type Ok;
     /// `E`.
     type Err;
+    /// `self`, as the `Result` it is.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+    /// The `Result`, as `Self`.
+    fn from_result(result: Result<Self::Ok, Self::Err>) -> Self;
 }
 
 impl<T, E> IsResult for Result<T, E> {
     type Ok = T;
     type Err = E;
+    #[inline(always)]
+    fn into_result(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn from_result(result: Self) -> Self {
+        result
+    }
 }
 
-/// Gives a `when` closure its parameter type.
+// Every helper below that depends on the return type takes it as its first type parameter
+// `R`, which the expansion writes as the user's own return type, and names its `Ok` and
+// `Err` types by equality (`R: IsResult<Err = E>`), never as `R::Err`. rustc then reports a
+// return type that is not a `Result` (an alias the macro cannot see through) as one unmet
+// `R: IsResult`, at that explicit argument, however many helpers the expansion calls; `T`
+// and `E` are merely unknown after it, which rustc does not report.
+
+/// A function's `Result`, for the policy.
 #[inline(always)]
-pub fn when_fn<E, F: Fn(&E) -> bool>(when: F) -> F {
-    when
+pub fn into_result<R, T, E>(result: R) -> Result<T, E>
+where
+    R: IsResult<Ok = T, Err = E>,
+{
+    result.into_result()
 }
 
-/// Gives an `on_retry` closure its parameter type.
+/// The policy's `Result`, as the function's return type.
 #[inline(always)]
-pub fn on_retry_fn<E, F: Fn(&Attempt<'_, E>)>(on_retry: F) -> F {
-    on_retry
+pub fn from_result<R, T, E>(result: Result<T, E>) -> R
+where
+    R: IsResult<Ok = T, Err = E>,
+{
+    R::from_result(result)
 }
 
-/// Gives a `retry_after` closure its parameter type.
+/// A hook whose type was checked where it was written: [`when_fn`] and the others below
+/// check the closure against its signature, there, and keep a function pointer that calls
+/// it. The policy's own bounds (`W: When<E>`, ...) then hold by construction, so a closure
+/// of the wrong type is reported once, on the closure, and not again where the policy runs.
+/// The pointer is to a monomorphic shim, called only after a failed attempt.
+pub struct Hook<F, S> {
+    hook: F,
+    shim: S,
+}
+
+impl<F: Clone, S: Copy> Clone for Hook<F, S> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        Hook {
+            hook: self.hook.clone(),
+            shim: self.shim,
+        }
+    }
+}
+
+/// How a [`Hook`] calls a `when` closure.
+pub type WhenShim<F, E> = fn(&F, &E) -> bool;
+/// How a [`Hook`] calls an `on_retry` closure.
+pub type OnRetryShim<F, E> = fn(&F, &Attempt<'_, E>);
+/// How a [`Hook`] calls a `retry_after` closure.
+pub type RetryAfterShim<F, E> = fn(&F, &E) -> Option<Duration>;
+
+// Every hook but the last set must be `Copy` (see `Retry`); so is a `Hook` around it.
+impl<F: Copy, S: Copy> Copy for Hook<F, S> {}
+
+impl<E, F> When<E> for Hook<F, WhenShim<F, E>> {
+    #[inline(always)]
+    fn should_retry(&self, error: &E) -> bool {
+        (self.shim)(&self.hook, error)
+    }
+}
+
+impl<E, F> OnRetry<E> for Hook<F, OnRetryShim<F, E>> {
+    #[inline(always)]
+    fn on_retry(&self, attempt: &Attempt<'_, E>) {
+        (self.shim)(&self.hook, attempt)
+    }
+}
+
+impl<E, F> RetryAfter<E> for Hook<F, RetryAfterShim<F, E>> {
+    #[inline(always)]
+    fn retry_after(&self, error: &E) -> Option<Duration> {
+        (self.shim)(&self.hook, error)
+    }
+}
+
+/// Gives a `when` closure its parameter type, the `E` of `R = Result<T, E>`.
 #[inline(always)]
-pub fn retry_after_fn<E, F: Fn(&E) -> Option<Duration>>(retry_after: F) -> F {
-    retry_after
+pub fn when_fn<R, E, F>(when: F) -> Hook<F, WhenShim<F, E>>
+where
+    R: IsResult<Err = E>,
+    F: Fn(&E) -> bool,
+{
+    Hook {
+        hook: when,
+        shim: |when, error| when(error),
+    }
+}
+
+/// Gives an `on_retry` closure its parameter type (see [`when_fn`]).
+#[inline(always)]
+pub fn on_retry_fn<R, E, F>(on_retry: F) -> Hook<F, OnRetryShim<F, E>>
+where
+    R: IsResult<Err = E>,
+    F: Fn(&Attempt<'_, E>),
+{
+    Hook {
+        hook: on_retry,
+        shim: |on_retry, attempt| on_retry(attempt),
+    }
+}
+
+/// Gives a `retry_after` closure its parameter type (see [`when_fn`]).
+#[inline(always)]
+pub fn retry_after_fn<R, E, F>(retry_after: F) -> Hook<F, RetryAfterShim<F, E>>
+where
+    R: IsResult<Err = E>,
+    F: Fn(&E) -> Option<Duration>,
+{
+    Hook {
+        hook: retry_after,
+        shim: |retry_after, error| retry_after(error),
+    }
+}
+
+/// The probe that picks how `tracing` events write `R`'s error.
+#[inline(always)]
+pub fn probe<R, E>() -> Probe<E>
+where
+    R: IsResult<Err = E>,
+{
+    Probe::new()
+}
+
+/// The sync expansion: `policy` retries `attempt`, which returns the function's own type.
+#[inline(always)]
+pub fn run_sync<R, T, E, C, W, O, A, L, X, D, F>(
+    policy: &Retry<W, O, A, L>,
+    into_error: X,
+    describe: D,
+    mut attempt: F,
+) -> R
+where
+    R: IsResult<Ok = T, Err = E>,
+    C: BlockingClock,
+    F: FnMut() -> R,
+    W: When<E>,
+    O: OnRetry<E>,
+    A: RetryAfter<E>,
+    L: Limits,
+    X: Fn(Timeout) -> E,
+    D: DescribeError<E>,
+{
+    R::from_result(
+        policy.run_driven::<C, T, E, _, X, D>(into_error, describe, || attempt().into_result()),
+    )
 }
 
 /// A by-value argument of a retried function, which every attempt gets a clone of.

@@ -1,0 +1,10 @@
+use steadfast::retry;
+
+#[retry]
+enum Outcome {
+    Done,
+}
+
+fn main() {
+    let _ = Outcome::Done;
+}

@@ -1,0 +1,10 @@
+use steadfast::retry;
+
+#[retry(attempts = 3)]
+fn ping() {
+    println!("ping");
+}
+
+fn main() {
+    ping();
+}

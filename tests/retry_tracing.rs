@@ -328,7 +328,6 @@ fn errors_without_display_are_shown_by_debug_or_type_name() {
 }
 
 #[test]
-#[ignore = "bug: with `impl Trait` in the return type, errors are shown by type name, not Display"]
 fn errors_are_shown_by_display_when_the_ok_type_is_impl_trait() {
     CALLS.set(0);
     let (events, result) = recorded(display_error_impl_trait_ok);

@@ -78,13 +78,20 @@ pub(crate) fn as_closure(item: &TokenStream) -> Option<syn::ExprClosure> {
 pub(crate) enum ArgUse {
     /// `&T`, `&self`, `&mut self`, `_`: used as they are by each attempt.
     Borrowed,
-    /// `x: &mut T`: each attempt gets `&mut *x`, so the body may move it.
-    Reborrowed(syn::PatIdent),
-    /// By value: renamed in the signature; each attempt binds the pattern to a clone.
+    /// `x: &mut T`: each attempt gets `&mut *x`, so the body may move it. The parameter's
+    /// attributes (`#[allow(unused_mut)]`...) go on the per-attempt binding, and its `mut`
+    /// too (taken off the signature, where it would now be unused).
+    Reborrowed {
+        ident: syn::PatIdent,
+        attrs: Vec<Attribute>,
+    },
+    /// By value: renamed in the signature; each attempt binds the pattern to a clone, with
+    /// the parameter's attributes.
     Cloned {
         pat: Box<Pat>,
         ty: Box<Type>,
         renamed: syn::Ident,
+        attrs: Vec<Attribute>,
     },
     /// `self` by value: cannot be given to several attempts.
     SelfByValue(Span),
@@ -102,9 +109,16 @@ pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
                 ArgUse::SelfByValue(r.self_token.span)
             }),
             FnArg::Typed(t) => {
-                if let (Type::Reference(r), Pat::Ident(id)) = (&*t.ty, &*t.pat) {
+                if let (Type::Reference(r), Pat::Ident(id)) = (&*t.ty, &mut *t.pat) {
                     uses.push(match r.mutability {
-                        Some(_) => ArgUse::Reborrowed(id.clone()),
+                        Some(_) => {
+                            let ident = id.clone();
+                            id.mutability = None;
+                            ArgUse::Reborrowed {
+                                ident,
+                                attrs: t.attrs.clone(),
+                            }
+                        }
                         None => ArgUse::Borrowed,
                     });
                     continue;
@@ -129,6 +143,7 @@ pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
                     pat,
                     ty: t.ty.clone(),
                     renamed,
+                    attrs: t.attrs.clone(),
                 });
             }
         }
@@ -197,4 +212,25 @@ impl ToTokens for Function {
         self.sig.to_tokens(tokens);
         self.body.to_tokens(tokens);
     }
+}
+
+/// Splits a body's leading inner attributes (`#![allow(...)]`) from the rest: they must
+/// stay first in the function's body, before anything an expansion adds.
+pub(crate) fn split_inner_attributes(body: &proc_macro2::Group) -> (TokenStream, TokenStream) {
+    let tokens: Vec<proc_macro2::TokenTree> = body.stream().into_iter().collect();
+    let mut end = 0;
+    while let [proc_macro2::TokenTree::Punct(hash), proc_macro2::TokenTree::Punct(bang), proc_macro2::TokenTree::Group(group), ..] =
+        &tokens[end..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' || group.delimiter() != Delimiter::Bracket
+        {
+            break;
+        }
+        end += 3;
+    }
+    let (inner, rest) = tokens.split_at(end);
+    (
+        inner.iter().cloned().collect(),
+        rest.iter().cloned().collect(),
+    )
 }

@@ -14,8 +14,8 @@
 //! }
 //! ```
 //!
-//! `async fn`: `Panic::catch_async(typed_future::<Ret, _>(async { body })).await`, which
-//! catches a panic in any poll. `default` falls back to `panic_default(panic)`, and
+//! `async fn`: `Panic::catch_async(async { body }).await` (the block opened by a fake
+//! return edge of type `Ret`, see `retry::async_attempt`), which catches a panic in any poll. `default` falls back to `panic_default(panic)`, and
 //! `with = f` to `panic_with(f, panic)`.
 //!
 //! Stacking: `#[retry] #[recover]` recovers inside each attempt (so panics are retried as
@@ -222,12 +222,9 @@ pub(crate) fn wrap_body(
         }
     };
     let caught = if is_async {
-        let typed = match ret {
-            Some(ty) => quote_spanned!(site=> ::steadfast::__private::typed_future::<#ty, _>),
-            None => quote_spanned!(site=> ::steadfast::__private::typed_future),
-        };
+        let attempt = crate::retry::async_attempt(ret, body);
         quote_spanned! {site=>
-            ::steadfast::__private::Panic::catch_async(#typed(async { #body })).await
+            ::steadfast::__private::Panic::catch_async(#attempt).await
         }
     } else {
         let closure_ret = ret.map(|ty| quote!(-> #ty));

@@ -52,7 +52,7 @@ use crate::attr::{list, parse_args_with_hints, Arg, Errors};
 use crate::duration::{parse_duration, DurationValue};
 use crate::func::{
     as_closure, certainly_not_result, describe_item, mentions_impl_trait, return_type, split_args,
-    ArgUse, Function,
+    split_inner_attributes, ArgUse, Function,
 };
 use crate::suggest::did_you_mean;
 
@@ -115,8 +115,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(recover_args) = crate::recover::take_attribute(&mut func.attrs, "recover") {
         let mode = crate::recover::parse_mode(recover_args, &mut errors);
         let ret = return_type(&func.sig).cloned();
-        let wrapped = crate::recover::wrap_body(&mode, is_async, ret.as_ref(), &func.body.stream());
-        func.body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, wrapped);
+        let (inner_attrs, body) = split_inner_attributes(&func.body);
+        let wrapped = crate::recover::wrap_body(&mode, is_async, ret.as_ref(), &body);
+        func.body =
+            proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#inner_attrs #wrapped));
     }
     let policy = read_policy(args, is_async, &mut errors);
     check_signature(&func, &mut errors);
@@ -133,6 +135,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             );
         }
     }
+    check_hooks_use_no_owned_argument(&policy, &arg_uses, &mut errors);
     if !errors.is_empty() {
         return fallback(errors, item);
     }
@@ -141,6 +144,40 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     } else {
         expand_sync(&func, &policy, &arg_uses)
     }
+}
+
+/// A hook runs between attempts, when every by-value argument has been moved into an
+/// attempt: a hook that names one gets a clear error rather than "not found in this scope".
+fn check_hooks_use_no_owned_argument(policy: &Policy, arg_uses: &[ArgUse], errors: &mut Errors) {
+    let owned: Vec<&syn::Ident> = arg_uses
+        .iter()
+        .filter_map(|arg| match arg {
+            ArgUse::Cloned { pat, .. } => match &**pat {
+                syn::Pat::Ident(id) => Some(&id.ident),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    for (key, _, expr) in &policy.hooks {
+        if let Some(used) = first_ident_in(expr.to_token_stream(), &owned) {
+            errors.at(
+                used.span(),
+                format!(
+                    "`{key}` cannot use `{used}`: a by-value argument is moved into each attempt, \
+                     so a hook cannot reach it; take it by reference (`{used}: &T`) to use it here"
+                ),
+            );
+        }
+    }
+}
+
+fn first_ident_in(tokens: TokenStream, names: &[&syn::Ident]) -> Option<proc_macro2::Ident> {
+    tokens.into_iter().find_map(|tt| match tt {
+        proc_macro2::TokenTree::Ident(id) if names.iter().any(|n| **n == id) => Some(id),
+        proc_macro2::TokenTree::Group(g) => first_ident_in(g.stream(), names),
+        _ => None,
+    })
 }
 
 /// On error: the errors, and the item as it was, so that the rest of the crate still
@@ -491,9 +528,9 @@ fn result_type(ret: Option<&Type>) -> TokenStream {
 
 /// `R` for the hooks, which need only its `E`: with `impl Trait` in the return type,
 /// `Result<(), _>`, whose `E` the hook's own type or the attempt's error decides.
-fn hook_result_type(ret: Option<&Type>) -> TokenStream {
-    match ret {
-        Some(ret) => ret.to_token_stream(),
+fn hook_result_type(result: Option<&TokenStream>) -> TokenStream {
+    match result {
+        Some(result) => result.clone(),
         None => quote_spanned!(Span::mixed_site()=> ::core::result::Result<(), _>),
     }
 }
@@ -503,20 +540,26 @@ fn rebinds(arg_uses: &[ArgUse]) -> TokenStream {
     arg_uses
         .iter()
         .map(|arg| match arg {
-            ArgUse::Cloned { pat, ty, renamed } => {
+            ArgUse::Cloned {
+                pat,
+                ty,
+                renamed,
+                attrs,
+            } => {
                 // Spanned on the argument's type, so "not `Clone`" points there. An `impl
                 // Trait` argument cannot be written as a local's type; it is inferred.
                 let site = Span::mixed_site().located_at(ty.span());
                 let renamed = syn::Ident::new(&renamed.to_string(), site);
                 let annotation = (!mentions_impl_trait(ty)).then(|| quote!(: #ty));
                 quote_spanned! {site=>
+                    #(#attrs)*
                     let #pat #annotation = ::steadfast::__private::clone_arg(&#renamed);
                 }
             }
-            ArgUse::Reborrowed(id) => {
-                let ident = &id.ident;
-                let mutability = &id.mutability;
-                quote!(let #mutability #ident = &mut *#ident;)
+            ArgUse::Reborrowed { ident, attrs } => {
+                let mutability = &ident.mutability;
+                let ident = &ident.ident;
+                quote!(#(#attrs)* let #mutability #ident = &mut *#ident;)
             }
             ArgUse::Borrowed | ArgUse::SelfByValue(_) => TokenStream::new(),
         })
@@ -537,16 +580,45 @@ fn result_check(ret: Option<&Type>) -> TokenStream {
 
 /// How `tracing` events write the error: by `Display`, else `Debug`, else its type's name,
 /// chosen by autoref specialization where the error type can be named.
-fn describer(ret: Option<&Type>) -> TokenStream {
-    match ret {
-        Some(ret) => quote_spanned! {Span::mixed_site()=>
+fn describer(result: Option<&TokenStream>) -> TokenStream {
+    match result {
+        Some(result) => quote_spanned! {Span::mixed_site()=>
             {
                 #[allow(unused_imports)]
                 use ::steadfast::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
-                (&&&::steadfast::__private::probe::<#ret, _>()).describer()
+                (&&&::steadfast::__private::probe::<#result, _>()).describer()
             }
         },
         None => quote_spanned!(Span::mixed_site()=> ::steadfast::__private::TypeNameOnly),
+    }
+}
+
+/// The return type as far as the error type goes, written so it can stand inside the body:
+/// itself, or for `Result<impl Trait, E>` a `Result<(), E>` that still names `E` (for the
+/// hooks and the `tracing` describer, which look at the error only).
+fn nameable_result(ret: Option<&Type>) -> Option<TokenStream> {
+    let ret = ret?;
+    if !mentions_impl_trait(ret) {
+        return Some(ret.to_token_stream());
+    }
+    let Type::Path(path) = ret else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let types: Vec<&Type> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    match types.as_slice() {
+        [_, error] if last.ident == "Result" && !mentions_impl_trait(error) => {
+            Some(quote_spanned!(Span::mixed_site()=> ::core::result::Result<(), #error>))
+        }
+        _ => None,
     }
 }
 
@@ -574,13 +646,14 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
         body,
     } = func;
     let ret = return_type(sig).filter(|ty| !mentions_impl_trait(ty));
+    let nameable = nameable_result(return_type(sig));
     let result_type = result_type(ret);
-    let policy_expr = policy_expr(policy, &hook_result_type(ret));
+    let policy_expr = policy_expr(policy, &hook_result_type(nameable.as_ref()));
     let check = result_check(ret);
     let closure_ret = ret.map(|ty| quote!(-> #ty));
     let rebinds = rebinds(arg_uses);
     let policy_var = syn::Ident::new("__steadfast_policy", Span::mixed_site());
-    let body_inner = body.stream();
+    let (inner_attrs, body_inner) = split_inner_attributes(body);
     let attempt = quote_spanned! {Span::mixed_site()=>
         || #closure_ret {
             #rebinds
@@ -588,7 +661,7 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
         }
     };
     let into_error = into_error(policy);
-    let describer = describer(ret);
+    let describer = describer(nameable.as_ref());
     let site = Span::mixed_site();
     // `R` is named, not inferred: `E` comes from it rather than from a hook, and the
     // attempt returns `R` itself, so a return type that is not a `Result` is reported once.
@@ -603,9 +676,34 @@ fn expand_sync(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenSt
     quote_spanned! {site=>
         #(#attrs)*
         #vis #sig {
+            #inner_attrs
             #check
             let #policy_var = #policy_expr;
             #run
+        }
+    }
+}
+
+/// `async { body }` for one attempt, opened by a "fake return edge" (as tracing's
+/// attribute does): a `return` of the declared type that never runs but is type-checked
+/// first, so that the body's `return`s and tail coerce to that type (`Box<Concrete>` to
+/// `Box<dyn Error>`, `&Vec<u8>` to `&[u8]`) as in a plain `async fn`.
+pub(crate) fn async_attempt(ret: Option<&Type>, body: &TokenStream) -> TokenStream {
+    let site = Span::mixed_site();
+    let fake_return = ret.filter(|ty| !mentions_impl_trait(ty)).map(|ty| {
+        let fake = syn::Ident::new("__steadfast_fake_return", site);
+        quote_spanned! {site=>
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            if false {
+                let #fake: #ty = loop {};
+                return #fake;
+            }
+        }
+    });
+    quote_spanned! {site=>
+        async {
+            #fake_return
+            #body
         }
     }
 }
@@ -618,8 +716,9 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
         body,
     } = func;
     let ret = return_type(sig).filter(|ty| !mentions_impl_trait(ty));
+    let nameable = nameable_result(return_type(sig));
     let result_type = result_type(ret);
-    let policy_expr = policy_expr(policy, &hook_result_type(ret));
+    let policy_expr = policy_expr(policy, &hook_result_type(nameable.as_ref()));
     let check = result_check(ret);
     let rebinds = rebinds(arg_uses);
     let site = Span::mixed_site();
@@ -630,20 +729,22 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
     let outcome_type =
         ret.map(|ty| quote!(: ::core::result::Result<#ty, ::steadfast::__private::LimitPassed>));
     let into_error = into_error(policy);
-    let describer = describer(ret);
+    let describer = describer(nameable.as_ref());
     let start = quote_spanned! {site=>
         start_with::<_, ::steadfast::__private::TokioClock, _, _>(#into_error, #describer)
     };
     // The function's type from the policy's `Result` (an identity for `Result` itself).
     let from_result =
         quote_spanned!(site=> ::steadfast::__private::from_result::<#result_type, _, _>);
+    let (inner_attrs, body_inner) = split_inner_attributes(body);
+    let body = async_attempt(return_type(sig), &body_inner);
     let attempt = if policy.deadline_key.is_some() {
         // Every attempt of a policy with a deadline has a limit; `tokio::time::timeout` is
         // a plain future holding the attempt and one `Sleep`, nothing more.
         quote! {
             match ::steadfast::__private::tokio_timeout(
                 ::steadfast::__private::limit_or_forever(#limit),
-                async #body,
+                #body,
             )
             .await
             {
@@ -654,11 +755,12 @@ fn expand_async(func: &Function, policy: &Policy, arg_uses: &[ArgUse]) -> TokenS
             }
         }
     } else {
-        quote!(::core::result::Result::Ok(async #body.await))
+        quote!(::core::result::Result::Ok(#body.await))
     };
     quote_spanned! {site=>
         #(#attrs)*
         #vis #sig {
+            #inner_attrs
             #check
             let #policy_var = || #policy_expr;
             let mut #progress = #policy_var().#start;

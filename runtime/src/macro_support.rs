@@ -282,12 +282,6 @@ pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, panic: crate::Pa
     fallback(panic)
 }
 
-/// Gives an `async` block its output type, so that `?` inside it infers.
-#[inline(always)]
-pub fn typed_future<R, F: std::future::Future<Output = R>>(future: F) -> F {
-    future
-}
-
 /// Called by `#[recover]` only when the crate is built with `panic = "abort"`, to warn.
 #[deprecated(
     note = "this crate is built with `panic = \"abort\"`: a panic ends the process before `#[recover]` can catch it, so it recovers nothing"

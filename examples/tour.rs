@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use steadfast::{defer, retry, Attempt, DeferStack, Guard, Timeout};
+use steadfast::{defer, recover, retry, Attempt, DeferStack, Guard, Panic, Timeout};
 
 // ANCHOR: defer_order
 fn reverse_order() {
@@ -95,6 +95,16 @@ enum FetchError {
     TimedOut(Timeout),
 }
 
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Busy(n) => write!(f, "busy (call {n})"),
+            FetchError::NotFound => write!(f, "not found"),
+            FetchError::TimedOut(t) => write!(f, "timed out: {t}"),
+        }
+    }
+}
+
 impl From<Timeout> for FetchError {
     fn from(t: Timeout) -> Self {
         FetchError::TimedOut(t)
@@ -107,7 +117,7 @@ fn is_transient(e: &FetchError) -> bool {
 
 fn log_retry(a: &Attempt<'_, FetchError>) {
     println!(
-        "  attempt {}/{} failed with {:?}; next in {:?}",
+        "  attempt {}/{} failed: {}; next in {:?}",
         a.number(),
         a.max_attempts(),
         a.error(),
@@ -145,6 +155,35 @@ impl Client {
     }
 }
 // ANCHOR_END: retry_async
+
+// ANCHOR: recover
+#[derive(Debug)]
+enum ParseError {
+    Panicked(Panic),
+}
+
+impl From<Panic> for ParseError {
+    fn from(panic: Panic) -> Self {
+        ParseError::Panicked(panic)
+    }
+}
+
+#[recover] // a panic becomes Err(ParseError::from(panic))
+fn parse_port(src: &str) -> Result<u16, ParseError> {
+    let digits = src.split(':').nth(1).unwrap(); // panics on input without ':'
+    Ok(digits.parse().unwrap_or(0))
+}
+
+#[recover(default)] // a panic becomes u32::default()
+fn average(total: u32, count: u32) -> u32 {
+    total / count
+}
+
+#[recover(with = |panic| format!("<{}>", panic.message()))] // a panic becomes f(panic)
+fn render(names: &[&str], i: usize) -> String {
+    names[i].to_uppercase()
+}
+// ANCHOR_END: recover
 
 fn main() {
     // Keep the tour's own output readable: the panics below are expected.
@@ -232,4 +271,23 @@ fn main() {
         }
     });
     println!("  -> {result:?}");
+
+    println!("\n#[recover]: a panic becomes a value, and the panic hook stays quiet:");
+    // The tour's own hook above would print recovered panics too: restore the default
+    // one, which steadfast's quiet hook chains to.
+    let _ = std::panic::take_hook();
+    println!(
+        "  parse_port(\"localhost:8080\") -> {:?}",
+        parse_port("localhost:8080")
+    );
+    match parse_port("localhost") {
+        Err(ParseError::Panicked(panic)) => println!(
+            "  parse_port(\"localhost\")      -> panicked: {:?} at line {}",
+            panic.message(),
+            panic.location().map_or(0, |l| l.line())
+        ),
+        other => println!("  parse_port(\"localhost\")      -> {other:?}"),
+    }
+    println!("  average(10, 0)   -> {}", average(10, 0));
+    println!("  render(&[\"a\"], 3) -> {}", render(&["a"], 3));
 }

@@ -129,3 +129,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     server.await??;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs() {
+        super::main().expect("the demo runs");
+    }
+}

@@ -110,3 +110,11 @@ fn main() {
         .expect("build a tokio runtime")
         .block_on(demo());
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs() {
+        super::main();
+    }
+}

@@ -291,3 +291,11 @@ fn main() {
     println!("  average(10, 0)   -> {}", average(10, 0));
     println!("  render(&[\"a\"], 3) -> {}", render(&["a"], 3));
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs() {
+        super::main();
+    }
+}

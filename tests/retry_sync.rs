@@ -405,7 +405,8 @@ fn methods_on_mut_self_mutate_across_attempts() {
 }
 
 // Receivers written with their type (`self: &Self`, `self: &mut Self`,
-// `self: &Arc<Self>`) are borrowed, like `&self`.
+// `self: &Arc<Self>`) are borrowed, like `&self`. Written out on purpose here.
+#[allow(clippy::needless_arbitrary_self_type)]
 impl Counter {
     #[retry(attempts = 3, backoff = "none")]
     fn advance_typed(self: &mut Self) -> Result<u32, Error> {

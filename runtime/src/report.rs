@@ -26,7 +26,7 @@ pub fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
 pub(crate) fn report_panic_during_unwind(what: &str, payload: Box<dyn Any + Send>) {
     let message = payload_message(&*payload).unwrap_or("<non-string panic payload>");
     #[cfg(feature = "tracing")]
-    if tracing::dispatcher::has_been_set() {
+    if has_subscriber() {
         tracing::error!(
             panic.message = message,
             "steadfast: {what} panicked while the thread was already unwinding; \
@@ -46,4 +46,13 @@ pub(crate) fn run_during_unwind(what: &str, f: impl FnOnce()) {
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         report_panic_during_unwind(what, payload);
     }
+}
+
+/// Whether a `tracing` subscriber would see an event from here: a global one, or one set
+/// for this thread or scope (`with_default`).
+#[cfg(feature = "tracing")]
+pub(crate) fn has_subscriber() -> bool {
+    tracing::dispatcher::get_default(|dispatch| {
+        !dispatch.is::<tracing::subscriber::NoSubscriber>()
+    })
 }

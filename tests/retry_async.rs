@@ -840,6 +840,7 @@ mod coercions {
         Ok(calls.get())
     }
 
+    #[allow(clippy::ptr_arg)] // a `&Vec<u8>` on purpose: the test is about its coercion
     #[retry(attempts = 2, backoff = "none")]
     pub(super) async fn deref_coercion(bytes: &Vec<u8>) -> Result<&[u8], Refused> {
         if bytes.is_empty() {

@@ -22,14 +22,14 @@
 //! errors); `#[recover] #[retry]` recovers around the whole retried call (a panic ends it).
 //! Whichever comes first takes the other attribute off the function and applies it itself.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Meta, Type};
 
 use crate::attr::{parse_args, Arg, Errors};
 use crate::func::{
-    certainly_not_result, describe_item, mentions_impl_trait, return_type, Function,
+    certainly_not_result, describe_item, mentions_impl_trait, return_type, split_inner_attributes,
+    Function,
 };
 
 const OPTIONS: &[&str] = &["default", "with"];
@@ -63,7 +63,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let mode = parse_mode(args, &mut errors);
-    if let Mode::Err = mode {
+    // After a wrong option, `mode` is only a guess: the return type is not checked against it.
+    if errors.is_empty() && matches!(mode, Mode::Err) {
         check_returns_result(&func, &mut errors);
     }
     if let Some(constness) = &func.sig.constness {
@@ -76,7 +77,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         return fallback(errors, item);
     }
     // `#[recover] #[retry(...)]`: the retried call, whole, is what is recovered.
-    if let Some(retry_args) = take_attribute(&mut func.attrs, "retry") {
+    if let Some((path, retry_args)) = take_attribute_with_path(&mut func.attrs, "retry") {
+        // Taken off here, `#[retry]` is never resolved by rustc: the body names its path, so
+        // that its import is used (and a missing one reported), kept by the retry expansion
+        // or by its fallback.
+        let (inner_attrs, body) = split_inner_attributes(&func.body);
+        let marker = import_marker(&path);
+        func.body = Group::new(Delimiter::Brace, quote!(#inner_attrs #marker #body));
         let retried = crate::retry::expand(retry_args, func.to_token_stream());
         match syn::parse2::<Function>(retried.clone()) {
             Ok(retried) => func = retried,
@@ -85,18 +92,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     }
     let ret = return_type(&func.sig).cloned();
-    let body = wrap_body(
-        &mode,
-        func.sig.asyncness.is_some(),
-        ret.as_ref(),
-        &func.body.stream(),
-    );
+    // Inner attributes (`#![allow(...)]`) stay first in the function's body.
+    let (inner_attrs, body) = split_inner_attributes(&func.body);
+    let wrapped = wrap_body(&mode, func.sig.asyncness.is_some(), ret.as_ref(), &body);
     let Function {
         attrs, vis, sig, ..
     } = &func;
     quote! {
         #(#attrs)*
-        #vis #sig #body
+        #vis #sig { #inner_attrs #wrapped }
     }
 }
 
@@ -115,8 +119,9 @@ pub(crate) fn parse_mode(args: TokenStream, errors: &mut Errors) -> Mode {
             errors.at(
                 key.span(),
                 format!(
-                    "`{first}` and `{key}` cannot be combined: a panic returns either \
-                     `T::default()` (`default`) or `fallback(panic)` (`with = fallback`)"
+                    "`{first}` and `{key}` cannot be combined: keep `default` to return \
+                     `T::default()` after a panic, or `with = fallback` to return \
+                     `fallback(panic)`"
                 ),
             );
             continue;
@@ -124,11 +129,23 @@ pub(crate) fn parse_mode(args: TokenStream, errors: &mut Errors) -> Mode {
         chosen = Some(key.clone());
         match (key.to_string().as_str(), value) {
             ("default", None) => mode = Mode::Default(key.span()),
-            ("default", Some(value)) => errors.push(syn::Error::new_spanned(
-                value,
-                "`default` takes no value: write `#[recover(default)]`, or `with = fallback` \
-                 to compute the value from the panic",
-            )),
+            ("default", Some(value)) => {
+                // A literal is shown as written; anything longer as `...`.
+                let (shown, that) = match &value {
+                    Expr::Lit(lit) => {
+                        let lit = lit.to_token_stream().to_string();
+                        (lit.clone(), format!("`{lit}`"))
+                    }
+                    _ => ("...".to_owned(), "that value".to_owned()),
+                };
+                errors.push(syn::Error::new_spanned(
+                    &value,
+                    format!(
+                        "`default` takes no value: write `#[recover(default)]` to return \
+                         `T::default()`, or `#[recover(with = |_| {shown})]` to return {that}"
+                    ),
+                ))
+            }
             (_, None) => errors.at(
                 key.span(),
                 "`with` needs a function or closure: write `#[recover(with = fallback)]`, \
@@ -177,8 +194,12 @@ fn check_returns_result(func: &Function, errors: &mut Errors) {
     }
 }
 
-/// Takes `#[name]`, `#[name(...)]`, `#[steadfast::name(...)]` off `attrs`; its arguments.
-pub(crate) fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<TokenStream> {
+/// Takes `#[name]`, `#[name(...)]`, `#[steadfast::name(...)]` off `attrs`: its path as
+/// written (`retry`, `steadfast::retry`) and its arguments.
+pub(crate) fn take_attribute_with_path(
+    attrs: &mut Vec<Attribute>,
+    name: &str,
+) -> Option<(syn::Path, TokenStream)> {
     let position = attrs.iter().position(|attr| {
         let path = attr.path();
         let last = path
@@ -190,10 +211,21 @@ pub(crate) fn take_attribute(attrs: &mut Vec<Attribute>, name: &str) -> Option<T
             || (path.segments.len() == 2 && path.segments[0].ident == "steadfast"))
     })?;
     let attr = attrs.remove(position);
+    let path = attr.path().clone();
     Some(match attr.meta {
-        Meta::List(list) => list.tokens,
-        _ => TokenStream::new(),
+        Meta::List(list) => (path, list.tokens),
+        _ => (path, TokenStream::new()),
     })
+}
+
+/// `use path as _;`, for the body of a function whose attribute `path` another attribute
+/// took off and expanded itself: rustc then resolves the path as if it had expanded it, so
+/// the attribute's import counts as used, and a missing one is reported on the path.
+pub(crate) fn import_marker(path: &syn::Path) -> TokenStream {
+    quote! {
+        #[allow(unused_imports)]
+        use #path as _;
+    }
 }
 
 /// The body, as a block that catches a panic and returns what `mode` says instead.
@@ -205,20 +237,36 @@ pub(crate) fn wrap_body(
 ) -> TokenStream {
     let site = Span::mixed_site();
     let ret = ret.filter(|ty| !mentions_impl_trait(ty));
+    // Each helper call is spanned, whole, on what the user wrote that it checks (the return
+    // type, the fallback), so that rustc reports an unmet bound there rather than on the
+    // attribute (see `first_last`).
+    let panic = quote_spanned!(site=> panic);
     let on_panic = match mode {
         Mode::Err => {
-            let at = ret.map_or(site, |ty| site.located_at(ty.span()));
-            let into = quote_spanned!(at=> ::steadfast::__private::panic_into);
-            quote_spanned!(site=> ::core::result::Result::Err(#into(panic)))
+            let (first, last) = first_last(ret.map(ToTokens::to_token_stream));
+            let into = quote_spanned!(first=> ::steadfast::__private::panic_into);
+            let call = parenthesized(last, &panic);
+            quote_spanned!(site=> ::core::result::Result::Err(#into #call))
         }
+        // On the return type that lacks `Default`; on the word `default` if it is unnamed.
         Mode::Default(span) => {
-            let default =
-                quote_spanned!(site.located_at(*span)=> ::steadfast::__private::panic_default);
-            quote_spanned!(site=> #default(panic))
+            let at = ret.map_or_else(
+                || quote_spanned!(*span=> default),
+                ToTokens::to_token_stream,
+            );
+            let (first, last) = first_last(Some(at));
+            let default = quote_spanned!(first=> ::steadfast::__private::panic_default);
+            let call = parenthesized(last, &panic);
+            quote!(#default #call)
         }
+        // `R` is the return type where it can be named, so that a fallback returning another
+        // type is reported as such, on the fallback.
         Mode::With(fallback) => {
-            let with = quote_spanned!(site.located_at(fallback.span())=> ::steadfast::__private::panic_with);
-            quote_spanned!(site=> #with(#fallback, panic))
+            let (first, last) = first_last(Some(fallback.to_token_stream()));
+            let with = quote_spanned!(first=> ::steadfast::__private::panic_with);
+            let turbofish = ret.map(|ty| quote_spanned!(first=> ::<#ty, _>));
+            let call = parenthesized(last, &quote!(#fallback, #panic));
+            quote!(#with #turbofish #call)
         }
     };
     let caught = if is_async {
@@ -243,4 +291,25 @@ pub(crate) fn wrap_body(
             }
         }
     }
+}
+
+/// The first and last tokens' locations of `at`, with `Span::mixed_site()` hygiene (or that
+/// span itself where `at` is `None` or empty). A call whose path is spanned on the first and
+/// whose parentheses are spanned on the last is, for rustc, spanned on the whole of `at`: an
+/// unmet bound of the callee is reported there.
+fn first_last(at: Option<TokenStream>) -> (Span, Span) {
+    let site = Span::mixed_site();
+    let mut spans = at.into_iter().flatten().map(|tt| tt.span());
+    let first = spans.next();
+    match (first, spans.last().or(first)) {
+        (Some(first), Some(last)) => (site.located_at(first), site.located_at(last)),
+        _ => (site, site),
+    }
+}
+
+/// `(args)`, spanned on `span`.
+fn parenthesized(span: Span, args: &TokenStream) -> Group {
+    let mut group = Group::new(Delimiter::Parenthesis, args.clone());
+    group.set_span(span);
+    group
 }

@@ -112,13 +112,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let is_async = func.sig.asyncness.is_some();
     // `#[retry] #[recover]`: each attempt recovers, so a panic is retried like an error.
-    if let Some(recover_args) = crate::recover::take_attribute(&mut func.attrs, "recover") {
+    if let Some((path, recover_args)) =
+        crate::recover::take_attribute_with_path(&mut func.attrs, "recover")
+    {
         let mode = crate::recover::parse_mode(recover_args, &mut errors);
         let ret = return_type(&func.sig).cloned();
         let (inner_attrs, body) = split_inner_attributes(&func.body);
         let wrapped = crate::recover::wrap_body(&mode, is_async, ret.as_ref(), &body);
-        func.body =
-            proc_macro2::Group::new(proc_macro2::Delimiter::Brace, quote!(#inner_attrs #wrapped));
+        let import = crate::recover::import_marker(&path);
+        func.body = proc_macro2::Group::new(
+            proc_macro2::Delimiter::Brace,
+            quote!(#inner_attrs #import #wrapped),
+        );
     }
     let policy = read_policy(args, is_async, &mut errors);
     check_signature(&func, &mut errors);

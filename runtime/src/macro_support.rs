@@ -254,8 +254,8 @@ pub fn panic_into<E: PanicError>(panic: crate::Panic) -> E {
 /// A return type that `#[recover(default)]` can fall back to.
 #[diagnostic::on_unimplemented(
     message = "`#[recover(default)]` returns `{Self}::default()` after a panic, but `{Self}` does not implement `Default`",
-    label = "the function's return type",
-    note = "derive or implement `Default` for it, or write `#[recover(with = fallback)]`"
+    label = "a panic would be replaced by `{Self}::default()`",
+    note = "derive or implement `Default` for `{Self}`, or write `#[recover(with = fallback)]` to compute the value from the panic"
 )]
 pub trait RecoverDefault {
     /// `Self::default()`.

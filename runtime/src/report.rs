@@ -52,7 +52,5 @@ pub(crate) fn run_during_unwind(what: &str, f: impl FnOnce()) {
 /// for this thread or scope (`with_default`).
 #[cfg(feature = "tracing")]
 pub(crate) fn has_subscriber() -> bool {
-    tracing::dispatcher::get_default(|dispatch| {
-        !dispatch.is::<tracing::subscriber::NoSubscriber>()
-    })
+    tracing::dispatcher::get_default(|dispatch| !dispatch.is::<tracing::subscriber::NoSubscriber>())
 }

@@ -1,0 +1,10 @@
+use steadfast::recover;
+
+#[recover(default)]
+const fn limit() -> u32 {
+    1
+}
+
+fn main() {
+    let _ = limit();
+}

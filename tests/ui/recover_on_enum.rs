@@ -1,0 +1,10 @@
+use steadfast::recover;
+
+#[recover(default)]
+enum Outcome {
+    Done,
+}
+
+fn main() {
+    let _ = Outcome::Done;
+}

@@ -1,0 +1,10 @@
+use steadfast::recover;
+
+#[recover]
+fn log(line: &str) {
+    println!("{line}");
+}
+
+fn main() {
+    log("hello");
+}

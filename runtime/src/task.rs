@@ -46,6 +46,15 @@ where
 /// A spawned task that is aborted when this guard is dropped. Awaiting it joins the task.
 ///
 /// Made by [`spawn_guarded`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let guard: steadfast_runtime::task::TaskGuard<u32> =
+///     steadfast_runtime::task::spawn_guarded(async { 7 });
+/// assert_eq!(guard.await.unwrap(), 7);
+/// # }
+/// ```
 #[must_use = "dropping a TaskGuard aborts its task at once"]
 #[derive(Debug)]
 pub struct TaskGuard<T> {

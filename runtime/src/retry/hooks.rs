@@ -31,27 +31,97 @@ pub struct Attempt<'a, E> {
 
 impl<'a, E> Attempt<'a, E> {
     /// The number of the attempt that failed, from 1.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<(), &str> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .jitter(Jitter::None)
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.number()))
+    ///     .run(|| Err("busy"));
+    /// assert_eq!(seen.into_inner(), [1]);
+    /// ```
     pub fn number(&self) -> u32 {
         self.number
     }
 
     /// How many attempts the policy allows in all (the `attempts` key).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<(), &str> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .jitter(Jitter::None)
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.max_attempts()))
+    ///     .run(|| Err("busy"));
+    /// assert_eq!(seen.into_inner(), [2]);
+    /// ```
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
     /// The error the attempt returned.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<(), &str> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .jitter(Jitter::None)
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.error().to_string()))
+    ///     .run(|| Err("busy"));
+    /// assert_eq!(seen.into_inner(), ["busy"]);
+    /// ```
     pub fn error(&self) -> &'a E {
         self.error
     }
 
     /// How long the policy sleeps before the next attempt.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<(), &str> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .jitter(Jitter::None)
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.next_delay()))
+    ///     .run(|| Err("busy"));
+    /// assert_eq!(seen.into_inner(), [Duration::ZERO]);
+    /// ```
     pub fn next_delay(&self) -> Duration {
         self.next_delay
     }
 
     /// Time since the call began, sleeps included. Zero when the policy has neither a
     /// deadline nor an `on_retry` hook (it then never reads the clock).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<(), &str> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .jitter(Jitter::None)
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.elapsed() < Duration::from_secs(60)))
+    ///     .run(|| Err("busy"));
+    /// assert_eq!(seen.into_inner(), [true]);
+    /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
@@ -70,20 +140,42 @@ impl<E: fmt::Debug> fmt::Debug for Attempt<'_, E> {
 }
 
 /// The default `when`: every error is retried.
+///
+/// ```
+/// use steadfast_runtime::retry::{EveryError, When};
+/// assert!(When::<std::io::Error>::should_retry(&EveryError, &std::io::ErrorKind::Other.into()));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EveryError;
 
 /// The default `on_retry`: nothing is called.
+///
+/// ```
+/// use steadfast_runtime::retry::{NoHook, OnRetry};
+/// assert!(!<NoHook as OnRetry<std::io::Error>>::IS_SET);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoHook;
 
 /// The default `retry_after`: the schedule alone decides each delay.
+///
+/// ```
+/// use steadfast_runtime::retry::{NoHint, RetryAfter};
+/// assert_eq!(RetryAfter::<&str>::retry_after(&NoHint, &"busy"), None);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoHint;
 
 /// Decides whether an error is worth another attempt (the `when` key).
 ///
 /// Implemented by [`EveryError`] and by every `Fn(&E) -> bool`.
+///
+/// ```
+/// use steadfast_runtime::retry::When;
+/// let transient = |e: &u16| *e == 503;
+/// assert!(transient.should_retry(&503));
+/// assert!(!transient.should_retry(&404));
+/// ```
 pub trait When<E> {
     /// `true` to retry after `error`, `false` to return it at once.
     fn should_retry(&self, error: &E) -> bool;
@@ -106,6 +198,14 @@ impl<E, F: Fn(&E) -> bool> When<E> for F {
 /// Called before each sleep between attempts (the `on_retry` key).
 ///
 /// Implemented by [`NoHook`] and by every `Fn(&Attempt<'_, E>)`.
+///
+/// ```
+/// use steadfast_runtime::retry::{NoHook, OnRetry};
+/// fn is_set<H: OnRetry<u16>>(_: &H) -> bool { H::IS_SET }
+/// let log = |a: &steadfast_runtime::Attempt<'_, u16>| eprintln!("attempt {} failed", a.number());
+/// assert!(is_set(&log));
+/// assert!(!is_set(&NoHook));
+/// ```
 pub trait OnRetry<E> {
     /// Whether there is a hook to call (so whether the clock must be read for `elapsed`).
     const IS_SET: bool = true;
@@ -129,6 +229,14 @@ impl<E, F: Fn(&Attempt<'_, E>)> OnRetry<E> for F {
 /// A delay the error itself asks for (the `retry_after` key), such as HTTP `Retry-After`.
 ///
 /// Implemented by [`NoHint`] and by every `Fn(&E) -> Option<Duration>`.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::retry::RetryAfter;
+/// let hint = |e: &(u16, u64)| (e.0 == 429).then(|| Duration::from_secs(e.1));
+/// assert_eq!(hint.retry_after(&(429, 2)), Some(Duration::from_secs(2)));
+/// assert_eq!(hint.retry_after(&(500, 2)), None);
+/// ```
 pub trait RetryAfter<E> {
     /// `Some(delay)` replaces the schedule's delay for the next sleep.
     fn retry_after(&self, error: &E) -> Option<Duration>;

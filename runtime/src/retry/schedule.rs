@@ -14,6 +14,13 @@ use std::time::Duration;
 /// | `None` | 0 |
 ///
 /// Every delay is capped by `max_delay` before jitter is applied.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::{Backoff, Jitter, Retry};
+/// let linear = Retry::new().backoff(Backoff::Linear).attempts(4).jitter(Jitter::None);
+/// assert_eq!(linear.delays().collect::<Vec<_>>(), [100, 200, 300].map(Duration::from_millis));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backoff {
     /// `delay · 2^(n-1)`: 100 ms, 200 ms, 400 ms, …
@@ -41,6 +48,13 @@ pub enum Backoff {
 /// Decorrelated jitter is a schedule of its own: it grows from the previous *drawn* delay,
 /// so it ignores whether the backoff is exponential, linear or fixed (but `Backoff::None`
 /// still means no sleep).
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::{Jitter, Retry};
+/// let equal = Retry::fixed().attempts(20).jitter(Jitter::Equal);
+/// assert!(equal.delays().all(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Jitter {
     /// Uniform in `[0, capped]`.

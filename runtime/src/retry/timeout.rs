@@ -47,22 +47,82 @@ impl Timeout {
     }
 
     /// How many attempts were started, the one cut short included.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Retry, Timeout};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Busy, TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    ///
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// assert!(timeout.attempts() >= 1);
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// How long the call had run when the deadline passed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Retry, Timeout};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Busy, TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    ///
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// assert!(timeout.elapsed() >= Duration::from_millis(5));
+    /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
 
     /// The limit that passed: the call's `timeout` or the `attempt_timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Retry, Timeout};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Busy, TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    ///
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// assert_eq!(timeout.limit(), Duration::from_millis(5));
+    /// ```
     pub fn limit(&self) -> Duration {
         self.limit
     }
 
     /// Whether one attempt ran past its `attempt_timeout` (and the attempts ran out), as
     /// opposed to the whole call passing its `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast_runtime::{Retry, Timeout};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Busy, TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    ///
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// assert!(!timeout.is_attempt_timeout()); // the whole call's `timeout` passed
+    /// ```
     pub fn is_attempt_timeout(&self) -> bool {
         self.attempt_timeout
     }
@@ -92,10 +152,25 @@ impl fmt::Display for Timeout {
 impl std::error::Error for Timeout {}
 
 /// No deadline: the policy works with any error type.
+///
+/// ```
+/// // The default: a policy without deadlines works with any error type.
+/// let policy: steadfast_runtime::Retry = steadfast_runtime::Retry::new();
+/// let ok: Result<u8, String> = policy.run(|| Ok(1));
+/// assert_eq!(ok, Ok(1));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoTimeout;
 
 /// A `timeout` and/or an `attempt_timeout`: the error type must implement `From<Timeout>`.
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::retry::{EveryError, Limited, NoHint, NoHook};
+/// let policy: steadfast_runtime::Retry<EveryError, NoHook, NoHint, Limited> =
+///     steadfast_runtime::Retry::new().timeout(Duration::from_secs(1));
+/// # let _ = policy;
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limited {
     pub(crate) timeout: Option<Duration>,
@@ -105,6 +180,13 @@ pub struct Limited {
 /// Whether a policy has deadlines, and how long they are.
 ///
 /// Implemented by [`NoTimeout`] and [`Limited`].
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast_runtime::retry::{Limits, NoTimeout};
+/// assert_eq!(NoTimeout.timeout(), None);
+/// assert!(!<NoTimeout as Limits>::ANY);
+/// ```
 pub trait Limits {
     /// Whether the policy reads the clock to enforce a deadline.
     const ANY: bool;
@@ -144,6 +226,16 @@ impl Limits for Limited {
     label = "the deadline would be returned as `{Self}`",
     note = "add `impl From<steadfast::Timeout> for {Self}` (for example a `Timeout(steadfast::Timeout)` variant), or remove the key"
 )]
+///
+/// ```
+/// use steadfast_runtime::{retry::TimeoutError, Timeout};
+/// struct Error(String);
+/// impl From<Timeout> for Error {
+///     fn from(t: Timeout) -> Self { Error(t.to_string()) }
+/// }
+/// fn assert_can_hold_a_deadline<E: TimeoutError>() {}
+/// assert_can_hold_a_deadline::<Error>();
+/// ```
 pub trait TimeoutError {
     /// `Self::from(timeout)`.
     fn from_timeout(timeout: Timeout) -> Self;
@@ -160,6 +252,12 @@ impl<E: From<Timeout>> TimeoutError for E {
 ///
 /// Implemented by [`NoTimeout`] for every `E`, and by [`Limited`] for every
 /// `E: From<Timeout>`: that bound is what a policy with a timeout asks of its error type.
+///
+/// ```
+/// use steadfast_runtime::retry::{Deadlines, NoTimeout};
+/// fn works_with<E, L: Deadlines<E>>() {}
+/// works_with::<String, NoTimeout>(); // no deadline: any error type
+/// ```
 pub trait Deadlines<E>: Limits {
     /// Turns a passed deadline into the operation's error.
     fn into_error(timeout: Timeout) -> E;

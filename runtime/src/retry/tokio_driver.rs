@@ -10,6 +10,17 @@ use super::timeout::Deadlines;
 use super::Retry;
 
 /// `tokio::time::Instant`: paused and advanced by `tokio::time::pause` in tests.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use steadfast_runtime::retry::{Clock, TokioClock};
+/// let start = TokioClock::now();
+/// tokio::time::sleep(Duration::from_secs(5)).await; // instant: the clock is paused
+/// assert_eq!(TokioClock::since(start), Duration::from_secs(5));
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TokioClock;
 

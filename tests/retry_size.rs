@@ -62,7 +62,10 @@ fn bound(body: usize) -> usize {
 fn without_deadlines_a_retried_future_is_at_most_its_body_or_a_sleep_plus_64_bytes() {
     let small = size_of_val(&small_body());
     let kib = size_of_val(&kib_body());
-    assert!(kib >= 1024, "the 1 KiB body holds its buffer across the await");
+    assert!(
+        kib >= 1024,
+        "the 1 KiB body holds its buffer across the await"
+    );
     let (small_retried, kib_retried) = (size_of_val(&small_retried()), size_of_val(&kib_retried()));
     assert!(
         small_retried <= bound(small),

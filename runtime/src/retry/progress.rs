@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::describe::{DescribeError, Described, TypeNameOnly};
 use super::hooks::{Attempt, OnRetry, RetryAfter, When};
-use super::schedule::ScheduleState;
+use super::schedule::{Schedule, ScheduleState};
 use super::timeout::{Deadlines, Limits, Timeout};
 use super::Retry;
 
@@ -76,8 +76,9 @@ impl BlockingClock for StdClock {
     }
 }
 
-/// Where one call stands: attempts made, the schedule's state and, only when the policy
-/// needs it, when the call began. Small, because it lives inside every retried future.
+/// Where one call stands: attempts made and, from the first retryable failure on (or from
+/// the start, when a deadline or an `on_retry` hook needs the clock), the schedule's state
+/// and when the call began. Small, because it lives inside every retried future.
 ///
 /// `X` turns a passed deadline into `E`; `D` writes an error for `tracing` events. Both are
 /// zero-sized function items or markers in the expansions.
@@ -87,16 +88,27 @@ pub struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
     /// Whether the running attempt's limit is the call's `timeout` (`false`: its
     /// `attempt_timeout`, or none), so that nothing of the limit is held across the attempt.
     limit_is_call_deadline: bool,
-    schedule: ScheduleState,
-    started: Option<C::Instant>,
+    /// `None` until needed: a call whose first attempt succeeds then writes one word for
+    /// it instead of the whole state (it shares the niche of `started`, so costs no space).
+    retrying: Option<Retrying<C>>,
     into_error: X,
     describe: D,
     types: PhantomData<(C, fn() -> E)>,
 }
 
+/// What a call keeps once it may retry.
+struct Retrying<C: Clock> {
+    schedule: ScheduleState,
+    started: Option<C::Instant>,
+}
+
 impl<C: Clock, E, X, D> Progress<C, E, X, D> {
+    fn started(&self) -> Option<C::Instant> {
+        self.retrying.as_ref().and_then(|r| r.started)
+    }
+
     fn elapsed(&self) -> Duration {
-        self.started.map_or(Duration::ZERO, C::since)
+        self.started().map_or(Duration::ZERO, C::since)
     }
 }
 
@@ -143,9 +155,11 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         Progress {
             attempt: 0,
             limit_is_call_deadline: false,
-            schedule: ScheduleState::default(),
-            started: if L::ANY || O::IS_SET {
-                Some(C::now())
+            retrying: if L::ANY || O::IS_SET {
+                Some(Retrying {
+                    schedule: ScheduleState::default(),
+                    started: Some(C::now()),
+                })
             } else {
                 None
             },
@@ -210,7 +224,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             Ok(Ok(value)) => Flow::Done(Ok(value)),
             Ok(Err(error)) => {
                 if self.when.should_retry(&error) {
-                    self.after_retryable_error(progress, error)
+                    self.retry_after_error(progress, error)
                 } else {
                     Flow::Done(Err(error))
                 }
@@ -239,12 +253,22 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             let limit = self.limits.attempt_timeout().unwrap_or(elapsed);
             let expired = Timeout::new(progress.attempt, elapsed, limit, true);
             let error = (progress.into_error)(expired);
-            self.after_retryable_error(progress, error)
+            self.retry_after_error(progress, error)
         }
     }
 
-    #[cold]
-    fn after_retryable_error<T, E, C: Clock, X, D>(
+    /// After an error that `when` accepts: returns it if the attempts are spent, otherwise
+    /// works out the delay, cuts it at the deadline, calls `on_retry`, and drops the error
+    /// before any sleep.
+    ///
+    /// Inlined, and careful to hand the out-of-line [`next_step`] only copies: an address
+    /// of the policy or of the progress (even of a zero-sized hook in it) passed to a call
+    /// that is not inlined makes LLVM build both in memory before the first attempt, even
+    /// when that attempt succeeds — a dozen stores and a larger stack frame on the happy
+    /// path, measured by `benches/`. The hooks are called here, where the default ones
+    /// compile to nothing.
+    #[inline(always)]
+    fn retry_after_error<T, E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
         error: E,
@@ -260,44 +284,96 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             report_exhausted(progress.attempt, &Described(&error, &progress.describe));
             return Flow::Done(Err(error));
         }
-        let scheduled = self
-            .schedule
-            .next_delay(&mut progress.schedule, progress.attempt);
-        let delay = self.retry_after.retry_after(&error).unwrap_or(scheduled);
-        let elapsed = progress.elapsed();
-        if let Some(timeout) = self.limits.timeout() {
-            let left = timeout.saturating_sub(elapsed);
-            if delay >= left {
-                // The next attempt could not start before the deadline: sleep to it, then
-                // report the deadline.
-                drop(error);
-                // The call ends when the cut sleep does: at the deadline, or now if an attempt
-                // already ran past it.
-                let expired = Timeout::new(progress.attempt, elapsed + left, timeout, false);
-                report_deadline(&expired);
-                return Flow::SleepThenFail(left, (progress.into_error)(expired));
-            }
+        let hint = self.retry_after.retry_after(&error);
+        let (mut schedule, started) = match &progress.retrying {
+            Some(retrying) => (retrying.schedule.clone(), retrying.started),
+            None => (ScheduleState::default(), None),
+        };
+        let step = next_step::<C>(
+            self.schedule,
+            &mut schedule,
+            progress.attempt,
+            hint,
+            started,
+            self.limits.timeout(),
+        );
+        progress.retrying = Some(Retrying { schedule, started });
+        if let Some(expired) = step.expired {
+            // The next attempt could not start before the deadline: sleep to it, then
+            // report the deadline.
+            drop(error);
+            report_deadline(&expired);
+            return Flow::SleepThenFail(step.delay, (progress.into_error)(expired));
         }
         report_retry(
             progress.attempt,
             self.attempts,
-            delay,
+            step.delay,
             &Described(&error, &progress.describe),
         );
         self.on_retry.on_retry(&Attempt {
             number: progress.attempt,
             max_attempts: self.attempts,
             error: &error,
-            next_delay: delay,
-            elapsed,
+            next_delay: step.delay,
+            elapsed: step.elapsed,
         });
         drop(error);
-        Flow::Sleep(delay)
+        Flow::Sleep(step.delay)
+    }
+}
+
+/// The sleep before the next attempt, as [`next_step`] works it out.
+struct Step {
+    /// How long to sleep.
+    delay: Duration,
+    /// Time since the call began (zero when the policy never reads the clock).
+    elapsed: Duration,
+    /// The call's deadline, when the next attempt could not start before it: the sleep is
+    /// cut to end at the deadline, and the call then ends with this.
+    expired: Option<Timeout>,
+}
+
+/// The schedule's next delay (or the error's own `hint`), cut at the call's `timeout`.
+/// Everything it is given is a copy, so that the happy path of its callers stays in
+/// registers (see [`Retry::retry_after_error`]).
+#[cold]
+#[inline(never)]
+fn next_step<C: Clock>(
+    schedule: Schedule,
+    state: &mut ScheduleState,
+    attempt: u32,
+    hint: Option<Duration>,
+    started: Option<C::Instant>,
+    timeout: Option<Duration>,
+) -> Step {
+    let scheduled = schedule.next_delay(state, attempt);
+    let delay = hint.unwrap_or(scheduled);
+    let elapsed = started.map_or(Duration::ZERO, C::since);
+    if let Some(timeout) = timeout {
+        let left = timeout.saturating_sub(elapsed);
+        if delay >= left {
+            // The call ends when the cut sleep does: at the deadline, or now if an attempt
+            // already ran past it.
+            return Step {
+                delay: left,
+                elapsed,
+                expired: Some(Timeout::new(attempt, elapsed + left, timeout, false)),
+            };
+        }
+    }
+    Step {
+        delay,
+        elapsed,
+        expired: None,
     }
 }
 
 /// A failed attempt that will be retried: a WARN event with the `tracing` feature.
-#[inline]
+// With `tracing`, out of line: an event's code inlined into every retried function makes
+// their happy path slower (a larger frame, spilled registers), measured by `benches/`.
+#[cfg_attr(feature = "tracing", cold, inline(never))]
+#[cfg_attr(not(feature = "tracing"), inline(always))]
 fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn std::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
@@ -312,7 +388,10 @@ fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn st
 }
 
 /// The attempts ran out: an ERROR event with the `tracing` feature.
-#[inline]
+// With `tracing`, out of line: an event's code inlined into every retried function makes
+// their happy path slower (a larger frame, spilled registers), measured by `benches/`.
+#[cfg_attr(feature = "tracing", cold, inline(never))]
+#[cfg_attr(not(feature = "tracing"), inline(always))]
 fn report_exhausted(attempts: u32, error: &dyn std::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::error!(
@@ -325,7 +404,10 @@ fn report_exhausted(attempts: u32, error: &dyn std::fmt::Display) {
 }
 
 /// A deadline ended the call: an ERROR event with the `tracing` feature.
-#[inline]
+// With `tracing`, out of line: an event's code inlined into every retried function makes
+// their happy path slower (a larger frame, spilled registers), measured by `benches/`.
+#[cfg_attr(feature = "tracing", cold, inline(never))]
+#[cfg_attr(not(feature = "tracing"), inline(always))]
 fn report_deadline(timeout: &Timeout) {
     #[cfg(feature = "tracing")]
     tracing::error!(

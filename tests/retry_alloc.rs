@@ -5,8 +5,6 @@
 //! running in parallel on other threads do not disturb the counts; each count is taken
 //! around the retried call only.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
@@ -15,53 +13,10 @@ use std::time::Duration;
 
 use steadfast::{retry, Attempt, Timeout};
 
-thread_local! {
-    // Const-initialised and without a destructor: reading it never allocates, so the
-    // allocator below may use it.
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
-/// Forwards to `System`, counting the allocations of the current thread.
-struct CountingAllocator;
-
-fn count_one() {
-    // `try_with`: cannot fail for this const, destructor-less key, but must never panic here.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every method forwards its arguments unchanged to `System`, which upholds the
-// `GlobalAlloc` contract; the only addition is a thread-local counter that does not allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: the caller's guarantees for `layout` are passed on to `System`.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by this allocator, that is by `System`, with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+use counting_alloc::allocations;
 
 /// How many allocations the current thread makes while running `f`.
 fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {

@@ -234,3 +234,36 @@ pub(crate) fn split_inner_attributes(body: &proc_macro2::Group) -> (TokenStream,
         rest.iter().cloned().collect(),
     )
 }
+
+/// Parses the item an attribute is put on. On failure, records the error: what the item is
+/// when it is not a function (`goes_on` says where the attribute belongs), or syn's.
+pub(crate) fn parse_function(
+    item: &TokenStream,
+    goes_on: &str,
+    errors: &mut crate::attr::Errors,
+) -> Option<Function> {
+    match syn::parse2::<Function>(item.clone()) {
+        Ok(func) => Some(func),
+        Err(error) => {
+            match describe_item(item) {
+                Some((what, span)) => errors.at(
+                    span,
+                    format!("{goes_on}, not on {what}: put it on a `fn` or `async fn`"),
+                ),
+                None => errors.push(error),
+            }
+            None
+        }
+    }
+}
+
+/// On error: the errors, and the item as it was, so that the rest of the crate still
+/// type-checks and the IDE keeps working.
+pub(crate) fn with_errors(errors: crate::attr::Errors, item: TokenStream) -> TokenStream {
+    let errors = errors.into_compile_errors();
+    if as_closure(&item).is_some() {
+        // An expression: one block, so that `compile_error!` does not become an operand.
+        return quote::quote! { { #errors #item } };
+    }
+    quote::quote! { #errors #item }
+}

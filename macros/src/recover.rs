@@ -28,8 +28,8 @@ use syn::{Attribute, Expr, Meta, Type};
 
 use crate::attr::{parse_args, Arg, Errors};
 use crate::func::{
-    certainly_not_result, describe_item, mentions_impl_trait, return_type, split_inner_attributes,
-    Function,
+    certainly_not_result, mentions_impl_trait, parse_function, return_type, split_inner_attributes,
+    with_errors, Function,
 };
 
 const OPTIONS: &[&str] = &["default", "with"];
@@ -46,21 +46,9 @@ pub(crate) enum Mode {
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let mut func = match syn::parse2::<Function>(item.clone()) {
-        Ok(func) => func,
-        Err(error) => {
-            match describe_item(&item) {
-                Some((what, span)) => errors.at(
-                    span,
-                    format!(
-                        "`#[recover]` goes on a function, not on {what}: put it on a `fn` or \
-                         `async fn`"
-                    ),
-                ),
-                None => errors.push(error),
-            }
-            return fallback(errors, item);
-        }
+    let Some(mut func) = parse_function(&item, "`#[recover]` goes on a function", &mut errors)
+    else {
+        return with_errors(errors, item);
     };
     let mode = parse_mode(args, &mut errors);
     // After a wrong option, `mode` is only a guess: the return type is not checked against it.
@@ -74,7 +62,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     if !errors.is_empty() {
-        return fallback(errors, item);
+        return with_errors(errors, item);
     }
     // `#[recover] #[retry(...)]`: the retried call, whole, is what is recovered.
     if let Some((path, retry_args)) = take_attribute_with_path(&mut func.attrs, "retry") {
@@ -102,11 +90,6 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         #(#attrs)*
         #vis #sig { #inner_attrs #wrapped }
     }
-}
-
-fn fallback(errors: Errors, item: TokenStream) -> TokenStream {
-    let errors = errors.into_compile_errors();
-    quote! { #errors #item }
 }
 
 /// Reads `()`, `(default)` or `(with = f)`.

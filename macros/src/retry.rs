@@ -51,8 +51,8 @@ use syn::{Expr, Lit, Type};
 use crate::attr::{list, parse_args_with_hints, Arg, Errors};
 use crate::duration::{parse_duration, DurationValue};
 use crate::func::{
-    as_closure, certainly_not_result, describe_item, mentions_impl_trait, return_type, split_args,
-    split_inner_attributes, ArgUse, Function,
+    certainly_not_result, mentions_impl_trait, parse_function, return_type, split_args,
+    split_inner_attributes, with_errors, ArgUse, Function,
 };
 use crate::suggest::did_you_mean;
 
@@ -94,21 +94,12 @@ struct Policy {
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let mut func = match syn::parse2::<Function>(item.clone()) {
-        Ok(func) => func,
-        Err(error) => {
-            match describe_item(&item) {
-                Some((what, span)) => errors.at(
-                    span,
-                    format!(
-                        "`#[retry]` goes on a function that returns `Result`, not on {what}: \
-                         put it on a `fn` or `async fn`"
-                    ),
-                ),
-                None => errors.push(error),
-            }
-            return fallback(errors, item);
-        }
+    let Some(mut func) = parse_function(
+        &item,
+        "`#[retry]` goes on a function that returns `Result`",
+        &mut errors,
+    ) else {
+        return with_errors(errors, item);
     };
     let is_async = func.sig.asyncness.is_some();
     // `#[retry] #[recover]`: each attempt recovers, so a panic is retried like an error.
@@ -128,7 +119,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let policy = read_policy(args, is_async, &mut errors);
     check_signature(&func, &mut errors);
     if !errors.is_empty() {
-        return fallback(errors, item);
+        return with_errors(errors, item);
     }
     let arg_uses = split_args(&mut func.sig);
     for arg in &arg_uses {
@@ -142,7 +133,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     check_hooks_use_no_owned_argument(&policy, &arg_uses, &mut errors);
     if !errors.is_empty() {
-        return fallback(errors, item);
+        return with_errors(errors, item);
     }
     if is_async {
         expand_async(&func, &policy, &arg_uses)
@@ -183,17 +174,6 @@ fn first_ident_in(tokens: TokenStream, names: &[&syn::Ident]) -> Option<proc_mac
         proc_macro2::TokenTree::Group(g) => first_ident_in(g.stream(), names),
         _ => None,
     })
-}
-
-/// On error: the errors, and the item as it was, so that the rest of the crate still
-/// type-checks and the IDE keeps working.
-fn fallback(errors: Errors, item: TokenStream) -> TokenStream {
-    let errors = errors.into_compile_errors();
-    if as_closure(&item).is_some() {
-        // An expression: one block, so that `compile_error!` does not become an operand.
-        return quote! { { #errors #item } };
-    }
-    quote! { #errors #item }
 }
 
 fn check_signature(func: &Function, errors: &mut Errors) {

@@ -48,6 +48,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let Some(mut func) = parse_function(&item, "`#[recover]` goes on a function", &mut errors)
     else {
+        // The options are still checked, so that every mistake is reported at once.
+        let _ = parse_mode(args, &mut errors);
         return with_errors(errors, item);
     };
     let mode = parse_mode(args, &mut errors);

@@ -99,6 +99,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         "`#[retry]` goes on a function that returns `Result`",
         &mut errors,
     ) else {
+        // The keys are still checked, so that every mistake is reported at once.
+        let _ = read_policy(args, true, &mut errors);
         return with_errors(errors, item);
     };
     let is_async = func.sig.asyncness.is_some();

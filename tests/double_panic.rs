@@ -4,39 +4,15 @@
 //! report from outside, in a child process that re-runs one test of this binary.
 #![cfg(panic = "unwind")]
 
-use std::cell::RefCell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::catch_unwind;
 use std::process::{Command, Output};
 
 use steadfast::{defer, guard, guard_on_unwind, DeferStack};
 
-type Log = RefCell<Vec<String>>;
+#[path = "common/log.rs"]
+mod log;
 
-fn rec(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
-
-fn take(log: &Log) -> Vec<String> {
-    std::mem::take(&mut *log.borrow_mut())
-}
-
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string payload>".to_string()
-    }
-}
-
-/// Runs `f` expecting it to panic; returns the panic's message.
-fn panic_message(f: impl FnOnce()) -> String {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(()) => panic!("expected a panic"),
-        Err(payload) => message(&*payload),
-    }
-}
+use log::{message, panic_message, rec, take, Log};
 
 // ---------------------------------------------------------------------------------------
 // In this process

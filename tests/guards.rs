@@ -6,31 +6,10 @@ use std::rc::Rc;
 
 use steadfast::{guard, guard_on_success, guard_on_unwind, Guard};
 
-type Log = RefCell<Vec<String>>;
+#[path = "common/log.rs"]
+mod log;
 
-fn rec(log: &Log, entry: impl Into<String>) {
-    log.borrow_mut().push(entry.into());
-}
-
-fn take(log: &Log) -> Vec<String> {
-    std::mem::take(&mut *log.borrow_mut())
-}
-
-/// Runs `f` expecting it to panic; returns the panic's message.
-#[cfg(panic = "unwind")]
-fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    let payload = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(_) => panic!("expected a panic"),
-        Err(payload) => payload,
-    };
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        panic!("unexpected panic payload type")
-    }
-}
+use log::{panic_message, rec, take, Log};
 
 /// Sets its flag when dropped: shows that a disarmed guard drops its closure.
 struct DropFlag<'a>(&'a RefCell<bool>);

@@ -51,6 +51,8 @@ pub use steadfast_runtime::install_quiet_hook;
 #[cfg(feature = "tokio")]
 pub use steadfast_runtime::task;
 
+pub use steadfast_runtime::time;
+
 /// Runs a block when the enclosing scope ends, however it ends.
 ///
 /// ```

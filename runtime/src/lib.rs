@@ -24,6 +24,7 @@ mod report;
 pub mod retry;
 #[cfg(feature = "tokio")]
 pub mod task;
+pub mod time;
 
 pub use defer_stack::DeferStack;
 pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};

@@ -54,25 +54,27 @@ pub trait BlockingClock: Clock {
     fn sleep(delay: Duration);
 }
 
-/// `std::time::Instant`, sleeping with `std::thread::sleep`.
+/// The thread's clock of [`crate::time`]: `std::time::Instant` and `std::thread::sleep`,
+/// or virtual time while a test has paused it with [`crate::time::pause`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdClock;
 
 impl Clock for StdClock {
     type Instant = std::time::Instant;
+    #[inline]
     fn now() -> Self::Instant {
-        std::time::Instant::now()
+        crate::time::now()
     }
+    #[inline]
     fn since(earlier: Self::Instant) -> Duration {
-        earlier.elapsed()
+        crate::time::now().saturating_duration_since(earlier)
     }
 }
 
 impl BlockingClock for StdClock {
+    #[inline]
     fn sleep(delay: Duration) {
-        if !delay.is_zero() {
-            std::thread::sleep(delay);
-        }
+        crate::time::sleep(delay)
     }
 }
 

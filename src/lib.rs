@@ -297,14 +297,4 @@ pub use steadfast_macros::recover;
 pub use steadfast_macros::retry;
 
 #[doc(hidden)]
-pub mod __private {
-    pub use steadfast_runtime::macro_support::*;
-    #[cfg(feature = "tokio")]
-    pub use steadfast_runtime::retry::{limit_or_forever, TokioClock};
-    pub use steadfast_runtime::retry::{
-        Backoff, Flow, Jitter, LimitPassed, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, Retry,
-        StdClock, TypeNameOnly,
-    };
-    pub use steadfast_runtime::strategy::{Always, OnSuccess, OnUnwind};
-    pub use steadfast_runtime::{Guard, Panic};
-}
+pub use steadfast_runtime::__private;

@@ -4,7 +4,7 @@
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, FnArg, Pat, ReturnType, Signature, Type, Visibility};
+use syn::{Attribute, ReturnType, Signature, Type, Visibility};
 
 /// `#[attrs] vis sig { body }`.
 pub(crate) struct Function {
@@ -72,92 +72,6 @@ pub(crate) fn describe_item(item: &TokenStream) -> Option<(&'static str, Span)> 
 /// expressions, but still expands them to recover from the error).
 pub(crate) fn as_closure(item: &TokenStream) -> Option<syn::ExprClosure> {
     syn::parse2(item.clone()).ok()
-}
-
-/// How an argument reaches each attempt.
-pub(crate) enum ArgUse {
-    /// `&T`, `&self`, `&mut self`, `_`: used as they are by each attempt.
-    Borrowed,
-    /// `x: &mut T`: each attempt gets `&mut *x`, so the body may move it. The parameter's
-    /// attributes (`#[allow(unused_mut)]`...) go on the per-attempt binding, and its `mut`
-    /// too (taken off the signature, where it would now be unused).
-    Reborrowed {
-        ident: syn::PatIdent,
-        attrs: Vec<Attribute>,
-    },
-    /// By value: renamed in the signature; each attempt binds the pattern to a clone, with
-    /// the parameter's attributes.
-    Cloned {
-        pat: Box<Pat>,
-        ty: Box<Type>,
-        renamed: syn::Ident,
-        attrs: Vec<Attribute>,
-    },
-    /// `self` by value: cannot be given to several attempts.
-    SelfByValue(Span),
-}
-
-/// Classifies every argument and renames the by-value ones in `sig`.
-pub(crate) fn split_args(sig: &mut Signature) -> Vec<ArgUse> {
-    let mut uses = Vec::new();
-    for (index, arg) in sig.inputs.iter_mut().enumerate() {
-        match arg {
-            // `&self`, and `self: &Self` written out (syn sets `reference` for the first only).
-            FnArg::Receiver(r) => uses.push(if r.reference.is_some() || is_reference(&r.ty) {
-                ArgUse::Borrowed
-            } else {
-                ArgUse::SelfByValue(r.self_token.span)
-            }),
-            FnArg::Typed(t) => {
-                if let (Type::Reference(r), Pat::Ident(id)) = (&*t.ty, &mut *t.pat) {
-                    uses.push(match r.mutability {
-                        Some(_) => {
-                            let ident = id.clone();
-                            id.mutability = None;
-                            ArgUse::Reborrowed {
-                                ident,
-                                attrs: t.attrs.clone(),
-                            }
-                        }
-                        None => ArgUse::Borrowed,
-                    });
-                    continue;
-                }
-                if let Pat::Wild(_) = *t.pat {
-                    uses.push(ArgUse::Borrowed);
-                    continue;
-                }
-                let renamed =
-                    syn::Ident::new(&format!("__steadfast_arg_{index}"), Span::mixed_site());
-                let pat = std::mem::replace(
-                    &mut t.pat,
-                    Box::new(Pat::Ident(syn::PatIdent {
-                        attrs: Vec::new(),
-                        by_ref: None,
-                        mutability: None,
-                        ident: renamed.clone(),
-                        subpat: None,
-                    })),
-                );
-                uses.push(ArgUse::Cloned {
-                    pat,
-                    ty: t.ty.clone(),
-                    renamed,
-                    attrs: t.attrs.clone(),
-                });
-            }
-        }
-    }
-    uses
-}
-
-fn is_reference(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(_) => true,
-        Type::Paren(p) => is_reference(&p.elem),
-        Type::Group(g) => is_reference(&g.elem),
-        _ => false,
-    }
 }
 
 /// The return type, if the signature has one.
@@ -257,13 +171,49 @@ pub(crate) fn parse_function(
     }
 }
 
-/// On error: the errors, and the item as it was, so that the rest of the crate still
-/// type-checks and the IDE keeps working.
-pub(crate) fn with_errors(errors: crate::attr::Errors, item: TokenStream) -> TokenStream {
-    let errors = errors.into_compile_errors();
-    if as_closure(&item).is_some() {
-        // An expression: one block, so that `compile_error!` does not become an operand.
-        return quote::quote! { { #errors #item } };
+/// `async { body }` for one attempt, opened by a "fake return edge" (as tracing's
+/// attribute does): a `return` of the declared type that never runs but is type-checked
+/// first, so that the body's `return`s and tail coerce to that type (`Box<Concrete>` to
+/// `Box<dyn Error>`, `&Vec<u8>` to `&[u8]`) as in a plain `async fn`.
+// Input:  `-> Result<Box<dyn Error>, E>`, `{ body }`
+// Output: `async { if false { let r: Result<Box<dyn Error>, E> = loop {}; return r; } body }`
+pub(crate) fn async_attempt(ret: Option<&Type>, body: &TokenStream) -> TokenStream {
+    let site = Span::mixed_site();
+    let fake_return = ret.filter(|ty| !mentions_impl_trait(ty)).map(|ty| {
+        let fake = syn::Ident::new("__steadfast_fake_return", site);
+        quote::quote_spanned! {site=>
+            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            if false {
+                let #fake: #ty = loop {};
+                return #fake;
+            }
+        }
+    });
+    quote::quote_spanned! {site=>
+        async {
+            #fake_return
+            #body
+        }
     }
-    quote::quote! { #errors #item }
+}
+
+/// The first and last tokens' locations of `at`, with `Span::mixed_site()` hygiene (or that
+/// span itself where `at` is `None` or empty). A call whose path is spanned on the first and
+/// whose parentheses are spanned on the last is, for rustc, spanned on the whole of `at`: an
+/// unmet bound of the callee is reported there.
+pub(crate) fn first_last(at: Option<TokenStream>) -> (Span, Span) {
+    let site = Span::mixed_site();
+    let mut spans = at.into_iter().flatten().map(|tt| tt.span());
+    let first = spans.next();
+    match (first, spans.last().or(first)) {
+        (Some(first), Some(last)) => (site.located_at(first), site.located_at(last)),
+        _ => (site, site),
+    }
+}
+
+/// `(args)`, spanned on `span`.
+pub(crate) fn parenthesized(span: Span, args: &TokenStream) -> Group {
+    let mut group = Group::new(Delimiter::Parenthesis, args.clone());
+    group.set_span(span);
+    group
 }

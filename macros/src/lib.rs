@@ -1,15 +1,23 @@
 //! Procedural macros of [steadfast](https://docs.rs/steadfast). Depend on `steadfast`, not
 //! on this crate: the generated code names `::steadfast::__private`.
+//!
+//! Each macro works in phases: parse (`attr`, `func`, `retry::config`), validate (every
+//! rule and message: `retry::validate`, `recover`, `defer`), expand (`retry::expand`,
+//! `args`, `recover`), and `fallback` on error. `stack` is where `#[retry]` and
+//! `#[recover]` meet.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 
+mod args;
 mod attr;
 mod defer;
 mod duration;
+mod fallback;
 mod func;
 mod recover;
 mod retry;
+mod stack;
 mod suggest;
 
 /// Runs a block when the enclosing scope ends. See `steadfast::defer!`.
@@ -21,12 +29,12 @@ pub fn defer(input: TokenStream) -> TokenStream {
 /// Retries a function that returns `Result`. See `steadfast::retry`.
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
-    retry::expand(args.into(), item.into()).into()
+    stack::retry(args.into(), item.into()).into()
 }
 
 /// Turns a panic in the function into its `Err`, its default, or a fallback value. See
 /// `steadfast::recover`.
 #[proc_macro_attribute]
 pub fn recover(args: TokenStream, item: TokenStream) -> TokenStream {
-    recover::expand(args.into(), item.into()).into()
+    stack::recover(args.into(), item.into()).into()
 }

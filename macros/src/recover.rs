@@ -18,18 +18,16 @@
 //! return edge of type `Ret`, see `retry::async_attempt`), which catches a panic in any poll. `default` falls back to `panic_default(panic)`, and
 //! `with = f` to `panic_with(f, panic)`.
 //!
-//! Stacking: `#[retry] #[recover]` recovers inside each attempt (so panics are retried as
-//! errors); `#[recover] #[retry]` recovers around the whole retried call (a panic ends it).
-//! Whichever comes first takes the other attribute off the function and applies it itself.
+//! Stacking with `#[retry]` is `crate::stack`'s: this module knows nothing of retries.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::{Attribute, Expr, Meta, Type};
+use syn::{Expr, Type};
 
 use crate::attr::{parse_args, Arg, Errors};
 use crate::func::{
-    certainly_not_result, mentions_impl_trait, parse_function, return_type, split_inner_attributes,
-    with_errors, Function,
+    certainly_not_result, first_last, mentions_impl_trait, parenthesized, return_type,
+    split_inner_attributes, Function,
 };
 
 const OPTIONS: &[&str] = &["default", "with"];
@@ -44,18 +42,12 @@ pub(crate) enum Mode {
     With(Box<Expr>),
 }
 
-pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut errors = Errors::default();
-    let Some(mut func) = parse_function(&item, "`#[recover]` goes on a function", &mut errors)
-    else {
-        // The options are still checked, so that every mistake is reported at once.
-        let _ = parse_mode(args, &mut errors);
-        return with_errors(errors, item);
-    };
-    let mode = parse_mode(args, &mut errors);
-    // After a wrong option, `mode` is only a guess: the return type is not checked against it.
+/// The rules for the function under `#[recover]`: a `Result` for the bare form (after a
+/// wrong option, `mode` is only a guess, so the return type is not checked against it),
+/// and no `const fn`.
+pub(crate) fn check(func: &Function, mode: &Mode, errors: &mut Errors) {
     if errors.is_empty() && matches!(mode, Mode::Err) {
-        check_returns_result(&func, &mut errors);
+        check_returns_result(func, errors);
     }
     if let Some(constness) = &func.sig.constness {
         errors.at(
@@ -63,31 +55,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             "`#[recover]` cannot go on a `const fn`: catching a panic happens at run time",
         );
     }
-    if !errors.is_empty() {
-        return with_errors(errors, item);
-    }
-    // `#[recover] #[retry(...)]`: the retried call, whole, is what is recovered.
-    if let Some((path, retry_args)) = take_attribute_with_path(&mut func.attrs, "retry") {
-        // Taken off here, `#[retry]` is never resolved by rustc: the body names its path, so
-        // that its import is used (and a missing one reported), kept by the retry expansion
-        // or by its fallback.
-        let (inner_attrs, body) = split_inner_attributes(&func.body);
-        let marker = import_marker(&path);
-        func.body = Group::new(Delimiter::Brace, quote!(#inner_attrs #marker #body));
-        let retried = crate::retry::expand(retry_args, func.to_token_stream());
-        match syn::parse2::<Function>(retried.clone()) {
-            Ok(retried) => func = retried,
-            // The retry expansion failed: it has reported why and kept the item.
-            Err(_) => return retried,
-        }
-    }
+}
+
+// Input:  `fn parse(src: &str) -> Result<Ast, Error> { #![allow(x)] body }`
+// Output: `fn parse(src: &str) -> Result<Ast, Error> { #![allow(x)] match catch(..) { .. } }`
+/// The function with its body wrapped by [`wrap_body`].
+pub(crate) fn expand(mode: &Mode, func: &Function) -> TokenStream {
     let ret = return_type(&func.sig).cloned();
     // Inner attributes (`#![allow(...)]`) stay first in the function's body.
     let (inner_attrs, body) = split_inner_attributes(&func.body);
-    let wrapped = wrap_body(&mode, func.sig.asyncness.is_some(), ret.as_ref(), &body);
+    let wrapped = wrap_body(mode, func.sig.asyncness.is_some(), ret.as_ref(), &body);
     let Function {
         attrs, vis, sig, ..
-    } = &func;
+    } = func;
     quote! {
         #(#attrs)*
         #vis #sig { #inner_attrs #wrapped }
@@ -179,40 +159,6 @@ fn check_returns_result(func: &Function, errors: &mut Errors) {
     }
 }
 
-/// Takes `#[name]`, `#[name(...)]`, `#[steadfast::name(...)]` off `attrs`: its path as
-/// written (`retry`, `steadfast::retry`) and its arguments.
-pub(crate) fn take_attribute_with_path(
-    attrs: &mut Vec<Attribute>,
-    name: &str,
-) -> Option<(syn::Path, TokenStream)> {
-    let position = attrs.iter().position(|attr| {
-        let path = attr.path();
-        let last = path
-            .segments
-            .last()
-            .map(|s| s.ident == name)
-            .unwrap_or(false);
-        last && (path.segments.len() == 1
-            || (path.segments.len() == 2 && path.segments[0].ident == "steadfast"))
-    })?;
-    let attr = attrs.remove(position);
-    let path = attr.path().clone();
-    Some(match attr.meta {
-        Meta::List(list) => (path, list.tokens),
-        _ => (path, TokenStream::new()),
-    })
-}
-
-/// `use path as _;`, for the body of a function whose attribute `path` another attribute
-/// took off and expanded itself: rustc then resolves the path as if it had expanded it, so
-/// the attribute's import counts as used, and a missing one is reported on the path.
-pub(crate) fn import_marker(path: &syn::Path) -> TokenStream {
-    quote! {
-        #[allow(unused_imports)]
-        use #path as _;
-    }
-}
-
 /// The body, as a block that catches a panic and returns what `mode` says instead.
 pub(crate) fn wrap_body(
     mode: &Mode,
@@ -255,7 +201,7 @@ pub(crate) fn wrap_body(
         }
     };
     let caught = if is_async {
-        let attempt = crate::retry::async_attempt(ret, body);
+        let attempt = crate::func::async_attempt(ret, body);
         quote_spanned! {site=>
             ::steadfast::__private::Panic::catch_async(#attempt).await
         }
@@ -276,25 +222,4 @@ pub(crate) fn wrap_body(
             }
         }
     }
-}
-
-/// The first and last tokens' locations of `at`, with `Span::mixed_site()` hygiene (or that
-/// span itself where `at` is `None` or empty). A call whose path is spanned on the first and
-/// whose parentheses are spanned on the last is, for rustc, spanned on the whole of `at`: an
-/// unmet bound of the callee is reported there.
-fn first_last(at: Option<TokenStream>) -> (Span, Span) {
-    let site = Span::mixed_site();
-    let mut spans = at.into_iter().flatten().map(|tt| tt.span());
-    let first = spans.next();
-    match (first, spans.last().or(first)) {
-        (Some(first), Some(last)) => (site.located_at(first), site.located_at(last)),
-        _ => (site, site),
-    }
-}
-
-/// `(args)`, spanned on `span`.
-fn parenthesized(span: Span, args: &TokenStream) -> Group {
-    let mut group = Group::new(Delimiter::Parenthesis, args.clone());
-    group.set_span(span);
-    group
 }

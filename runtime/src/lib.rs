@@ -17,8 +17,7 @@
 
 mod defer_stack;
 mod guard;
-#[doc(hidden)]
-pub mod macro_support;
+mod macro_support;
 mod panic;
 mod report;
 pub mod retry;
@@ -31,6 +30,30 @@ pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
 pub use panic::{install_quiet_hook, Location, Panic, NON_STRING_PAYLOAD};
 pub use report::payload_message;
 pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, Timeout};
+
+/// What the macros' expansions name, through the facade's `steadfast::__private`. Not a
+/// public API: free to change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::__steadfast_describer as describer;
+    pub use crate::guard::{Always, OnSuccess, OnUnwind};
+    pub use crate::macro_support::*;
+    pub use crate::retry::internal::*;
+    pub use crate::retry::{Backoff, Jitter, Retry};
+    pub use crate::{Guard, Panic};
+}
+
+/// How `tracing` events write the error of the return type `$result`: by `Display`, else
+/// `Debug`, else its type's name, chosen by autoref specialization where the type is known.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __steadfast_describer {
+    ($result:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
+        (&&&$crate::__private::probe::<$result, _>()).describer()
+    }};
+}
 
 /// When a [`Guard`] runs its closure: always, only on success, or only on unwind.
 ///

@@ -1,12 +1,14 @@
 //! Small pieces the macros' expansions call. Not a public API: reached through
 //! `steadfast::__private`, and free to change.
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
-use crate::retry::{
-    Attempt, BlockingClock, DescribeError, Limits, OnRetry, Probe, Retry, RetryAfter, Timeout,
-    TimeoutError, When,
-};
+#[cfg(feature = "tokio")]
+use crate::retry::internal::{AsyncDriver, Rebuild, TokioClock};
+use crate::retry::internal::{DescribeError, Probe, StdClock};
+use crate::retry::typestate::{Limits, TimeoutError};
+use crate::retry::{Attempt, OnRetry, Retry, RetryAfter, Timeout, When};
 
 /// The `Ok` and `Err` types of a function's `Result` return type, however it is spelt.
 #[diagnostic::on_unimplemented(
@@ -162,28 +164,61 @@ where
     Probe::new()
 }
 
-/// The sync expansion: `policy` retries `attempt`, which returns the function's own type.
-#[inline(always)]
-pub fn run_sync<R, T, E, C, W, O, A, L, X, D, F>(
-    policy: &Retry<W, O, A, L>,
-    into_error: X,
-    describe: D,
-    mut attempt: F,
-) -> R
-where
-    R: IsResult<Ok = T, Err = E>,
-    C: BlockingClock,
-    F: FnMut() -> R,
-    W: When<E>,
-    O: OnRetry<E>,
-    A: RetryAfter<E>,
-    L: Limits,
-    X: Fn(Timeout) -> E,
-    D: DescribeError<E>,
-{
-    R::from_result(
-        policy.run_driven::<C, T, E, _, X, D>(into_error, describe, || attempt().into_result()),
-    )
+/// The return type `R` of a retried function, as the user wrote it: the expansions call the
+/// drivers through it, so that `T` and `E` come from `R` (see the note above).
+pub struct Returns<R>(PhantomData<R>);
+
+// The bound on `R` is on each method, not on the impl: an impl whose bound fails hides its
+// methods, which rustc reports as a second error ("exists but its trait bounds were not
+// satisfied") after the one that says the return type is not a `Result`.
+impl<R> Returns<R> {
+    /// The sync expansion: `policy` retries `attempt`, which returns the function's own
+    /// type, on the thread's clock ([`crate::time`]).
+    #[inline(always)]
+    pub fn run_sync<T, E, W, O, A, L, X, D, F>(
+        policy: &Retry<W, O, A, L>,
+        into_error: X,
+        describe: D,
+        mut attempt: F,
+    ) -> R
+    where
+        R: IsResult<Ok = T, Err = E>,
+        F: FnMut() -> R,
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
+    {
+        R::from_result(
+            policy.run_driven::<StdClock, T, E, _, X, D>(into_error, describe, || {
+                attempt().into_result()
+            }),
+        )
+    }
+
+    /// The async expansion's driver, on tokio's timer: `policy` rebuilds the policy from its
+    /// constants whenever it is needed, so that it takes no room in the retried future.
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub fn driver<T, E, W, O, A, L, P, X, D>(
+        policy: P,
+        into_error: X,
+        describe: D,
+    ) -> AsyncDriver<Rebuild<P>, TokioClock, E, X, D>
+    where
+        R: IsResult<Ok = T, Err = E>,
+        P: Fn() -> Retry<W, O, A, L>,
+        W: When<E>,
+        O: OnRetry<E>,
+        A: RetryAfter<E>,
+        L: Limits,
+        X: Fn(Timeout) -> E,
+        D: DescribeError<E>,
+    {
+        AsyncDriver::new(Rebuild(policy), into_error, describe)
+    }
 }
 
 /// A by-value argument of a retried function, which every attempt gets a clone of.
@@ -288,14 +323,3 @@ pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, panic: crate::Pa
 )]
 #[inline(always)]
 pub fn recover_under_panic_abort() {}
-
-/// tokio's timer, for the expansion of an `async fn`.
-#[cfg(feature = "tokio")]
-pub use tokio::time::{sleep as tokio_sleep, timeout as tokio_timeout};
-
-/// Whether a delay is zero, taking it by value: the expansion never borrows the delay, since
-/// a borrowed local would be kept in the future across the sleep that follows.
-#[inline(always)]
-pub fn is_zero(delay: Duration) -> bool {
-    delay == Duration::ZERO
-}

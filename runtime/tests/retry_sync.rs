@@ -5,7 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-use steadfast_runtime::retry::{BlockingClock, Clock, Deadlines, OnRetry, RetryAfter, When};
+use steadfast_runtime::retry::typestate::Deadlines;
+use steadfast_runtime::retry::{BlockingClock, Clock, OnRetry, RetryAfter, When};
 use steadfast_runtime::{Attempt, Backoff, Jitter, Retry, Timeout};
 
 fn ms(n: u64) -> Duration {

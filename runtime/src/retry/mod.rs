@@ -1,25 +1,56 @@
 //! The retry policy: schedule, deadlines, hooks, and the loop that drives them.
 
 mod describe;
+mod driver;
 mod hooks;
 mod progress;
 mod schedule;
 mod timeout;
 #[cfg(feature = "tokio")]
-mod tokio_driver;
+mod tokio_clock;
 
 use std::time::Duration;
 
-pub use describe::{
-    DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
-    ViaDisplay,
-};
-pub use hooks::{Attempt, EveryError, NoHint, NoHook, OnRetry, RetryAfter, When};
-pub use progress::{BlockingClock, Clock, Flow, LimitPassed, Progress, StdClock};
+pub use hooks::{Attempt, OnRetry, RetryAfter, When};
+pub use progress::{BlockingClock, Clock};
 pub use schedule::{Backoff, Delays, Jitter};
-pub use timeout::{Deadlines, Limited, Limits, NoTimeout, Timeout, TimeoutError};
-#[cfg(feature = "tokio")]
-pub use tokio_driver::{limit_or_forever, TokioClock};
+pub use timeout::Timeout;
+
+/// The type parameters of [`Retry`], which record which hooks and deadlines a policy has.
+///
+/// Named only to write a policy's type out, as in a `const` item's:
+///
+/// ```
+/// use std::time::Duration;
+/// use steadfast::retry::typestate::{EveryError, Limited, NoHint, NoHook};
+/// use steadfast::Retry;
+///
+/// const POLICY: Retry<EveryError, NoHook, NoHint, Limited> =
+///     Retry::exp().attempts(4).timeout(Duration::from_secs(2));
+/// assert_eq!(POLICY.max_attempts(), 4);
+/// ```
+pub mod typestate {
+    pub use super::hooks::{EveryError, NoHint, NoHook};
+    pub use super::timeout::{Deadlines, Limited, Limits, NoTimeout, TimeoutError};
+}
+
+/// What the expansions and the facade's `__private` reach; not a public API.
+pub(crate) mod internal {
+    pub use super::describe::{
+        DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
+        ViaDisplay,
+    };
+    pub use super::driver::{AsyncClock, AsyncDriver, Next, PolicySource, Rebuild, Step};
+    pub use super::progress::StdClock;
+    pub use super::timeout::Never;
+    #[cfg(feature = "tokio")]
+    pub use super::tokio_clock::TokioClock;
+}
+
+use describe::{DescribeError, TypeNameOnly};
+use hooks::{EveryError, NoHint, NoHook};
+use progress::{Flow, StdClock};
+use timeout::{Deadlines, Limited, Limits, NoTimeout};
 
 use schedule::{Schedule, ScheduleState};
 
@@ -463,13 +494,28 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         self.run_with_clock::<StdClock, T, E, F>(op)
     }
 
-    /// [`run`](Retry::run) on another clock: see [`BlockingClock`] for a fake clock that
-    /// makes sync retries testable without sleeping.
+    /// [`run`](Retry::run) on another clock. Tests rarely need it: [`crate::time::pause`]
+    /// already puts `run` and every sync `#[retry]` on a virtual clock. See
+    /// [`BlockingClock`] for a clock of your own.
     ///
     /// ```
-    /// use steadfast_runtime::retry::StdClock;
-    /// let result: Result<u8, ()> = steadfast_runtime::Retry::new().run_with_clock::<StdClock, _, _, _>(|| Ok(1));
-    /// assert_eq!(result, Ok(1));
+    /// use std::time::Duration;
+    /// use steadfast::retry::{BlockingClock, Clock};
+    ///
+    /// /// A clock that never moves and never sleeps.
+    /// struct Frozen;
+    /// impl Clock for Frozen {
+    ///     type Instant = ();
+    ///     fn now() {}
+    ///     fn since(_: ()) -> Duration { Duration::ZERO }
+    /// }
+    /// impl BlockingClock for Frozen {
+    ///     fn sleep(_: Duration) {}
+    /// }
+    ///
+    /// let result: Result<u8, &str> =
+    ///     steadfast::Retry::new().delay(Duration::from_secs(60)).run_with_clock::<Frozen, _, _, _>(|| Err("down"));
+    /// assert_eq!(result, Err("down")); // three attempts, no minute slept
     /// ```
     #[inline]
     pub fn run_with_clock<C, T, E, F>(&self, op: F) -> Result<T, E>
@@ -486,10 +532,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
 
     /// The loop of [`run_with_clock`](Retry::run_with_clock), with the conversion of a
     /// deadline into `E` and the describer of errors given (see
-    /// [`start_with`](Retry::start_with)).
-    #[doc(hidden)]
+    /// `start_with`).
     #[inline]
-    pub fn run_driven<C, T, E, F, X, D>(
+    pub(crate) fn run_driven<C, T, E, F, X, D>(
         &self,
         into_error: X,
         describe: D,

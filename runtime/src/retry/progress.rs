@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::describe::{DescribeError, Described, TypeNameOnly};
 use super::hooks::{Attempt, OnRetry, RetryAfter, When};
 use super::schedule::{Schedule, ScheduleState};
-use super::timeout::{Deadlines, Limits, Timeout};
+use super::timeout::{Limits, Timeout};
 use super::Retry;
 
 /// A source of time for a driver: `std`'s clock for sync calls, tokio's (which
@@ -84,8 +84,7 @@ impl BlockingClock for StdClock {
 ///
 /// `X` turns a passed deadline into `E`; `D` writes an error for `tracing` events. Both are
 /// zero-sized function items or markers in the expansions.
-#[doc(hidden)]
-pub struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
+pub(crate) struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
     attempt: u32,
     /// Whether the running attempt's limit is the call's `timeout` (`false`: its
     /// `attempt_timeout`, or none), so that nothing of the limit is held across the attempt.
@@ -114,15 +113,13 @@ impl<C: Clock, E, X, D> Progress<C, E, X, D> {
     }
 }
 
-/// An async attempt ran into the limit [`Retry::begin_attempt`] gave it.
-#[doc(hidden)]
+/// An async attempt ran into the limit `Retry::begin_attempt` gave it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LimitPassed;
+pub(crate) struct LimitPassed;
 
 /// What a driver does after an attempt.
-#[doc(hidden)]
 #[derive(Debug)]
-pub enum Flow<T, E> {
+pub(crate) enum Flow<T, E> {
     /// Return this.
     Done(Result<T, E>),
     /// Sleep, then start the next attempt.
@@ -131,23 +128,16 @@ pub enum Flow<T, E> {
     SleepThenFail(Duration, E),
 }
 
-#[doc(hidden)]
 impl<W, O, A, L> Retry<W, O, A, L> {
-    /// Begins a call; reads the clock only if a deadline or an `on_retry` hook needs it.
+    /// Begins a call, with the conversion of a deadline into `E` (so that expansions check
+    /// `E: From<Timeout>` at the key that needs it) and the way errors are written in
+    /// `tracing` events. Reads the clock only if a deadline or an `on_retry` hook needs it.
     #[inline]
-    pub fn start<E, C: Clock>(&self) -> Progress<C, E>
-    where
-        O: OnRetry<E>,
-        L: Deadlines<E>,
-    {
-        self.start_with(L::into_error, TypeNameOnly)
-    }
-
-    /// [`start`](Retry::start) with the conversion of a deadline into `E` given (so that
-    /// expansions check `E: From<Timeout>` at the key that needs it) and the way errors are
-    /// written in `tracing` events.
-    #[inline]
-    pub fn start_with<E, C: Clock, X, D>(&self, into_error: X, describe: D) -> Progress<C, E, X, D>
+    pub(crate) fn start_with<E, C: Clock, X, D>(
+        &self,
+        into_error: X,
+        describe: D,
+    ) -> Progress<C, E, X, D>
     where
         O: OnRetry<E>,
         L: Limits,
@@ -174,7 +164,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// Before each attempt: `Err` when the call's deadline has passed (no attempt starts
     /// past it), otherwise how long this attempt may run, if it is limited.
     #[inline]
-    pub fn begin_attempt<E, C: Clock, X, D>(
+    pub(crate) fn begin_attempt<E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
     ) -> Result<Option<Duration>, E>
@@ -209,7 +199,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// After each attempt: its result, or the limit it ran into (async). Decides whether to
     /// return or to sleep, calls `on_retry`, and drops the attempt's error before any sleep.
     #[inline]
-    pub fn next<T, E, C: Clock, X, D>(
+    pub(crate) fn next<T, E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
         outcome: Result<Result<T, E>, LimitPassed>,

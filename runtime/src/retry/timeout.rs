@@ -1,7 +1,12 @@
 //! The error a deadline produces, and the type-level switch that says whether a policy has one.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use super::driver::AsyncClock;
 
 /// The error of a retried call whose deadline passed: the call's `timeout`, or one
 /// attempt's `attempt_timeout`.
@@ -190,6 +195,13 @@ pub struct Limited {
 pub trait Limits {
     /// Whether the policy reads the clock to enforce a deadline.
     const ANY: bool;
+    /// The sleep that ends an async attempt at its limit: none at all (an uninhabited
+    /// type, which takes no room in the retried future) for a policy without deadlines.
+    #[doc(hidden)]
+    type Sleep<C: AsyncClock>: Future<Output = ()>;
+    /// That sleep, for an attempt that may run for `limit`.
+    #[doc(hidden)]
+    fn sleep<C: AsyncClock>(limit: Duration) -> Option<Self::Sleep<C>>;
     /// The call's timeout, if any.
     fn timeout(&self) -> Option<Duration>;
     /// The per-attempt timeout, if any.
@@ -198,6 +210,11 @@ pub trait Limits {
 
 impl Limits for NoTimeout {
     const ANY: bool = false;
+    type Sleep<C: AsyncClock> = Never;
+    #[inline(always)]
+    fn sleep<C: AsyncClock>(_: Duration) -> Option<Never> {
+        None
+    }
     #[inline(always)]
     fn timeout(&self) -> Option<Duration> {
         None
@@ -210,6 +227,11 @@ impl Limits for NoTimeout {
 
 impl Limits for Limited {
     const ANY: bool = true;
+    type Sleep<C: AsyncClock> = C::Sleep;
+    #[inline]
+    fn sleep<C: AsyncClock>(limit: Duration) -> Option<C::Sleep> {
+        Some(C::sleep(limit))
+    }
     #[inline]
     fn timeout(&self) -> Option<Duration> {
         self.timeout
@@ -272,5 +294,17 @@ impl<E> Deadlines<E> for NoTimeout {
 impl<E: TimeoutError> Deadlines<E> for Limited {
     fn into_error(timeout: Timeout) -> E {
         E::from_timeout(timeout)
+    }
+}
+
+/// A sleep that cannot exist: the limit of an attempt under a policy without deadlines.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Never {}
+
+impl Future for Never {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        match *self {}
     }
 }

@@ -1,0 +1,237 @@
+//! The async retry loop, once: [`Retry::run_async`] and the `#[retry]` expansion of an
+//! `async fn` both drive an [`AsyncDriver`].
+//!
+//! A driver is a [`Progress`] and a way to reach the policy. Each attempt is one
+//! [`Step`]: a future that checks the call's deadline, runs the attempt (raced against its
+//! limit, if the policy has one), decides what follows, and sleeps before the next attempt.
+//! It resolves to `Some(result)` when the call is over and `None` when another attempt is
+//! due, so the caller's loop is one line, and the caller makes the attempt's future itself:
+//! an `async` block that borrows `&mut self` is fine, which a closure called repeatedly
+//! could not return.
+//!
+//! ```text
+//! let mut driver = AsyncDriver::new(policy, into_error, describe);
+//! loop {
+//!     if let Some(result) = driver.step(async { attempt }).await { return result }
+//! }
+//! ```
+//!
+//! The step's states share their space: the attempt (with its limit's sleep when the
+//! policy has a deadline) is dropped before the sleep after it begins, and without a
+//! deadline there is no room for a limit at all (see [`Limits::Sleep`]).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+
+use super::describe::DescribeError;
+use super::hooks::{OnRetry, RetryAfter, When};
+use super::progress::{Clock, Flow, LimitPassed, Progress};
+use super::timeout::{Limits, Timeout};
+use super::Retry;
+
+/// A clock that async retries can sleep on.
+pub trait AsyncClock: Clock {
+    /// The future of one sleep.
+    type Sleep: Future<Output = ()>;
+    /// A sleep of `delay`.
+    fn sleep(delay: Duration) -> Self::Sleep;
+}
+
+/// How a driver reaches its policy: through a reference ([`Retry::run_async`]), or by
+/// rebuilding it from its constants each time ([`Rebuild`], in expansions, so that the
+/// policy takes no room in the retried future).
+pub trait PolicySource {
+    /// `when`.
+    type When;
+    /// `on_retry`.
+    type OnRetry;
+    /// `retry_after`.
+    type RetryAfter;
+    /// The deadlines.
+    type Limits: Limits;
+    /// Calls `f` with the policy.
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&Retry<Self::When, Self::OnRetry, Self::RetryAfter, Self::Limits>) -> R,
+    ) -> R;
+}
+
+impl<W, O, A, L: Limits> PolicySource for &Retry<W, O, A, L> {
+    type When = W;
+    type OnRetry = O;
+    type RetryAfter = A;
+    type Limits = L;
+    #[inline(always)]
+    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L>) -> R) -> R {
+        f(self)
+    }
+}
+
+/// A policy rebuilt by a closure whenever it is needed: zero-sized unless a hook captures.
+pub struct Rebuild<F>(pub F);
+
+impl<W, O, A, L: Limits, F: Fn() -> Retry<W, O, A, L>> PolicySource for Rebuild<F> {
+    type When = W;
+    type OnRetry = O;
+    type RetryAfter = A;
+    type Limits = L;
+    #[inline(always)]
+    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L>) -> R) -> R {
+        f(&(self.0)())
+    }
+}
+
+/// Where an async call stands, and its policy: see the [module](self).
+pub struct AsyncDriver<S, C: Clock, E, X, D> {
+    policy: S,
+    progress: Progress<C, E, X, D>,
+}
+
+impl<S, C, E, X, D> AsyncDriver<S, C, E, X, D>
+where
+    S: PolicySource,
+    S::When: When<E>,
+    S::OnRetry: OnRetry<E>,
+    S::RetryAfter: RetryAfter<E>,
+    C: AsyncClock,
+    X: Fn(Timeout) -> E,
+    D: DescribeError<E>,
+{
+    /// Begins a call: `into_error` turns a passed deadline into `E`, `describe` writes an
+    /// error for `tracing` events.
+    #[inline(always)]
+    pub fn new(policy: S, into_error: X, describe: D) -> Self {
+        let progress = policy.with(|p| p.start_with(into_error, describe));
+        AsyncDriver { policy, progress }
+    }
+
+    /// One attempt, `attempt`, and the sleep after it, if another attempt follows.
+    ///
+    /// The attempt is not polled when the call's deadline has already passed.
+    #[inline(always)]
+    pub fn step<T, F>(mut self, attempt: F) -> Step<S, C, E, X, D, F>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let state = match self.policy.with(|p| p.begin_attempt(&mut self.progress)) {
+            Ok(limit) => State::Attempt {
+                attempt,
+                limit: limit.and_then(<S::Limits as Limits>::sleep::<C>),
+            },
+            Err(error) => State::Expired { error: Some(error) },
+        };
+        Step {
+            driver: Some(self),
+            state,
+        }
+    }
+}
+
+pin_project! {
+    /// The future of one [`AsyncDriver::step`].
+    #[must_use = "a step does nothing unless awaited"]
+    pub struct Step<S, C, E, X, D, F>
+    where
+        S: PolicySource,
+        C: AsyncClock,
+    {
+        // Taken back out when the step ends with another attempt to make.
+        driver: Option<AsyncDriver<S, C, E, X, D>>,
+        #[pin]
+        state: State<F, <S::Limits as Limits>::Sleep<C>, C::Sleep, E>,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F, LimitSleep, Sleep, E> {
+        // The attempt, and the sleep that ends it at its limit.
+        Attempt { #[pin] attempt: F, #[pin] limit: Option<LimitSleep> },
+        // The sleep before the next attempt; then, if the deadline cut it, the deadline's
+        // error.
+        Sleeping { #[pin] sleep: Sleep, then_fail: Option<E> },
+        // The deadline had passed before the attempt could start.
+        Expired { error: Option<E> },
+    }
+}
+
+/// How a [`Step`] ends: with the driver back, for another attempt, or with the result.
+pub enum Next<Driver, T, E> {
+    /// Make another attempt.
+    Retry(Driver),
+    /// The call is over.
+    Done(Result<T, E>),
+}
+
+impl<S, C, E, X, D, F, T> Future for Step<S, C, E, X, D, F>
+where
+    S: PolicySource,
+    S::When: When<E>,
+    S::OnRetry: OnRetry<E>,
+    S::RetryAfter: RetryAfter<E>,
+    C: AsyncClock,
+    X: Fn(Timeout) -> E,
+    D: DescribeError<E>,
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = Next<AsyncDriver<S, C, E, X, D>, T, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            let flow = match this.state.as_mut().project() {
+                StateProj::Attempt { attempt, limit } => {
+                    let outcome = match attempt.poll(cx) {
+                        Poll::Ready(result) => Ok(result),
+                        Poll::Pending => match limit.as_pin_mut().map(|l| l.poll(cx)) {
+                            Some(Poll::Ready(())) => Err(LimitPassed),
+                            _ => return Poll::Pending,
+                        },
+                    };
+                    let Some(driver) = this.driver.as_mut() else {
+                        unreachable!("a retry step polled after it ended")
+                    };
+                    driver
+                        .policy
+                        .with(|p| p.next(&mut driver.progress, outcome))
+                }
+                StateProj::Sleeping { sleep, then_fail } => {
+                    if sleep.poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    return Poll::Ready(end(this.driver, then_fail.take()));
+                }
+                StateProj::Expired { error } => {
+                    return Poll::Ready(end(this.driver, error.take()));
+                }
+            };
+            // The attempt is over: its future, and any `T` it made, go before the sleep.
+            let (delay, then_fail) = match flow {
+                Flow::Done(result) => return Poll::Ready(Next::Done(result)),
+                Flow::Sleep(delay) => (delay, None),
+                Flow::SleepThenFail(delay, error) => (delay, Some(error)),
+            };
+            if delay.is_zero() {
+                return Poll::Ready(end(this.driver, then_fail));
+            }
+            this.state.set(State::Sleeping {
+                sleep: C::sleep(delay),
+                then_fail,
+            });
+        }
+    }
+}
+
+/// The call ends with `error`, or goes on with another attempt and `driver` back.
+fn end<Driver, T, E>(driver: &mut Option<Driver>, error: Option<E>) -> Next<Driver, T, E> {
+    match (error, driver.take()) {
+        (Some(error), _) => Next::Done(Err(error)),
+        (None, Some(driver)) => Next::Retry(driver),
+        (None, None) => unreachable!("a retry step polled after it ended"),
+    }
+}

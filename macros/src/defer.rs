@@ -9,6 +9,9 @@
 //!     ::new((), move |()| { alarm(i); });
 //! ```
 //!
+//! The closure returns the block's value: `()`, or a `Result<(), E>` whose `Err` the guard
+//! reports (the runtime's `CleanupResult`), so the expansion needs no case for it.
+//!
 //! The binding has a mixed-site span, so it never clashes with a user's name; several defers
 //! in one scope shadow each other's bindings and drop in reverse order.
 

@@ -112,8 +112,10 @@ mod never {
 
 impl sealed::SealedResult for never::Never {}
 
-// Hidden: rustdoc would show the alias's definition, not `!`; the trait's page says it.
+// Hidden from rustdoc and from rustc's list of implementations in an error, both of which
+// would show the alias's definition, not `!`; the trait's page says it.
 #[doc(hidden)]
+#[diagnostic::do_not_recommend]
 impl CleanupResult for never::Never {
     #[inline(always)]
     fn report_failure(self, _what: &'static str) {

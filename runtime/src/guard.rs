@@ -9,7 +9,7 @@ use std::ops::{Deref, DerefMut};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::thread;
 
-use crate::cleanup::{CleanupFn, CleanupResult};
+use crate::cleanup::CleanupFn;
 use crate::report::{report_panic_during_unwind, run_during_unwind};
 
 mod sealed {
@@ -127,8 +127,9 @@ where
     #[inline]
     pub fn new<R>(value: T, on_drop: F) -> Self
     where
+        // Only for inference: it gives a closure its parameter type `T`. What the closure
+        // may return is checked once, by `F: CleanupFn<T>`.
         F: FnOnce(T) -> R,
-        R: CleanupResult,
     {
         Guard {
             armed: Some((value, on_drop)),
@@ -257,8 +258,7 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 #[inline]
 pub fn guard<T, F, R>(value: T, on_drop: F) -> Guard<T, F, Always>
 where
-    F: FnOnce(T) -> R,
-    R: CleanupResult,
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
 {
     Guard::new(value, on_drop)
 }
@@ -280,8 +280,7 @@ where
 #[inline]
 pub fn guard_on_success<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnSuccess>
 where
-    F: FnOnce(T) -> R,
-    R: CleanupResult,
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
 {
     Guard::new(value, on_drop)
 }
@@ -304,8 +303,7 @@ where
 #[inline]
 pub fn guard_on_unwind<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnUnwind>
 where
-    F: FnOnce(T) -> R,
-    R: CleanupResult,
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
 {
     Guard::new(value, on_drop)
 }

@@ -4,7 +4,7 @@
 //! Run it with `cargo run --example cookbook_transaction`. The database is an in-memory
 //! stand-in with the shape of a real client: `begin`, `execute`, `commit`, `rollback`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -16,6 +16,8 @@ use steadfast::{defer, Guard, Panic};
 struct Db {
     balances: RefCell<BTreeMap<&'static str, i64>>,
     log: RefCell<Vec<String>>,
+    /// While set, `rollback` fails, as it does on a real client whose connection dropped.
+    connection_lost: Cell<bool>,
 }
 
 /// Writes staged in a transaction, applied only by `commit`.
@@ -28,6 +30,7 @@ struct Tx<'db> {
 enum TxError {
     InsufficientFunds { account: &'static str, balance: i64 },
     UnknownAccount(&'static str),
+    ConnectionLost,
 }
 
 impl fmt::Display for TxError {
@@ -37,6 +40,7 @@ impl fmt::Display for TxError {
                 write!(f, "{account} has only {balance}")
             }
             TxError::UnknownAccount(account) => write!(f, "no account named {account}"),
+            TxError::ConnectionLost => write!(f, "the connection was lost"),
         }
     }
 }
@@ -77,16 +81,23 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn commit(self) {
+    fn commit(self) -> Result<(), TxError> {
         let mut balances = self.db.balances.borrow_mut();
         for (account, amount) in &self.staged {
             *balances.get_mut(account).expect("checked by `add`") += amount;
         }
         self.db.log.borrow_mut().push("COMMIT".into());
+        Ok(())
     }
 
-    fn rollback(self) {
+    /// Like a real client's, it can fail: the server may be gone.
+    fn rollback(self) -> Result<(), TxError> {
+        if self.db.connection_lost.get() {
+            self.db.log.borrow_mut().push("ROLLBACK failed".into());
+            return Err(TxError::ConnectionLost);
+        }
         self.db.log.borrow_mut().push("ROLLBACK".into());
+        Ok(())
     }
 }
 // ANCHOR_END: database
@@ -102,8 +113,7 @@ fn transfer(db: &Db, from: &'static str, to: &'static str, amount: i64) -> Resul
     if amount == 13 {
         panic!("unlucky amount"); // so does a panic
     }
-    Guard::into_inner(tx).commit(); // disarm, then commit
-    Ok(())
+    Guard::into_inner(tx).commit() // disarm, then commit
 }
 // ANCHOR_END: transfer
 
@@ -129,13 +139,28 @@ fn main() {
     println!("one that panics rolls back too:");
     let caught = Panic::catch(|| transfer(&db, "alice", "bob", 13));
     println!("  -> panicked: {}", caught.unwrap_err().message());
+    println!("a rollback that fails is reported, and the transfer's own error returned:");
+    db.connection_lost.set(true);
+    println!("  -> {}", outcome(transfer(&db, "bob", "alice", 500)));
+    db.connection_lost.set(false);
 
     println!("balances: {:?}", db.balances.borrow());
     println!("log: {:?}", db.log.borrow());
     // ANCHOR_END: main
     assert_eq!(
         *db.log.borrow(),
-        ["BEGIN", "COMMIT", "BEGIN", "ROLLBACK", "BEGIN", "ROLLBACK", "BEGIN", "ROLLBACK"]
+        [
+            "BEGIN",
+            "COMMIT",
+            "BEGIN",
+            "ROLLBACK",
+            "BEGIN",
+            "ROLLBACK",
+            "BEGIN",
+            "ROLLBACK",
+            "BEGIN",
+            "ROLLBACK failed"
+        ]
     );
     assert_eq!(db.balance("alice"), Some(70));
     assert_eq!(db.balance("bob"), Some(50));

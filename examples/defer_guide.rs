@@ -166,6 +166,43 @@ fn defer_panics_while_unwinding() {
 }
 // ANCHOR_END: defer_panics
 
+// ANCHOR: cleanup_results
+/// A connection whose `close` can fail, as a `rollback()` or `File::sync_all` can.
+struct Conn {
+    name: &'static str,
+    healthy: bool,
+}
+
+impl Conn {
+    fn close(self) -> Result<(), String> {
+        if !self.healthy {
+            return Err(format!("{}: connection reset", self.name));
+        }
+        println!("  closed {}", self.name);
+        Ok(())
+    }
+}
+
+fn close_connections() {
+    let a = Conn {
+        name: "a",
+        healthy: true,
+    };
+    let b = Conn {
+        name: "b",
+        healthy: false,
+    };
+    let c = Conn {
+        name: "c",
+        healthy: false,
+    };
+    let _a = guard(a, Conn::close); // `Ok`: nothing more happens
+    let _b = guard(b, |b| b.close()); // `Err`: reported on stderr
+    defer!(move { c.close() }); // a block ending in a `Result`, without `;`
+    println!("  the body finished");
+}
+// ANCHOR_END: cleanup_results
+
 fn main() {
     // A panic that is not recovered prints through this hook, as one line on stdout. (The
     // default hook prints on stderr, with a full backtrace for a panic during a panic.)
@@ -217,6 +254,9 @@ fn main() {
     println!("  (the caller caught: {})", caught.unwrap_err().message());
     let caught = Panic::catch(defer_panics_while_unwinding);
     println!("  (the caller caught: {})", caught.unwrap_err().message());
+
+    println!("\ncleanups that return Result:");
+    close_connections();
 
     let log = RefCell::new(Vec::new());
     {

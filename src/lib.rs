@@ -20,7 +20,8 @@
 //!   `?`, `break`, a panic, or (in async code) the drop of an unfinished future. Several run
 //!   in reverse order. `on_success`, `on_unwind` and `move` choose when and how.
 //! - [`guard`], [`guard_on_success`], [`guard_on_unwind`]: the same for a value you keep
-//!   using (the transaction pattern), disarmed by [`Guard::into_inner`].
+//!   using (the transaction pattern), disarmed by [`Guard::into_inner`]. A cleanup may
+//!   return a `Result`, such as a `rollback()`'s: an `Err` is reported ([`CleanupResult`]).
 //! - [`DeferStack`]: Go's function-scoped defers, for cleanup pushed in a loop.
 //! - [`#[retry]`](macro@retry): a retry policy on a sync or async function — attempts, backoff,
 //!   jitter, deadlines, predicates and hooks — over the runtime's [`Retry`].
@@ -40,8 +41,9 @@
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, DeferStack,
-    Delays, Guard, Jitter, Location, Panic, Retry, Timeout, NON_STRING_PAYLOAD,
+    guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, CleanupFn,
+    CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
+    NON_STRING_PAYLOAD,
 };
 
 /// Installs steadfast's quiet panic hook now (`#[recover]` does it on first use).
@@ -147,6 +149,25 @@ pub use steadfast_runtime::time;
 /// });
 /// let payload = caught.unwrap_err();
 /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"first"));
+/// ```
+///
+/// # A block that returns a `Result`
+///
+/// A block's value is usually `()`. One that ends in a call returning `Result<(), E>`
+/// (`E: Debug`), without a `;`, may keep that `Result`: a drop cannot return it, so an `Err`
+/// is reported, on stderr or as a `tracing` ERROR event, like a second panic (see
+/// [`CleanupResult`]). Any other value is a compile error; end the block with `;`.
+///
+/// ```
+/// use steadfast::defer;
+///
+/// fn remove(path: &str) -> Result<(), String> {
+///     Err(format!("{path} is busy"))
+/// }
+///
+/// {
+///     defer! { remove("scratch.db") } // the `Err` is reported on stderr, not lost
+/// }
 /// ```
 ///
 /// # Cost

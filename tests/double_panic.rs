@@ -5,13 +5,15 @@
 #![cfg(panic = "unwind")]
 
 use std::panic::catch_unwind;
-use std::process::{Command, Output};
 
 use steadfast::{defer, guard, guard_on_unwind, DeferStack};
 
+#[path = "common/child.rs"]
+mod child;
 #[path = "common/log.rs"]
 mod log;
 
+use child::{is_child_for, run_child};
 use log::{message, panic_message, rec, take, Log};
 
 // ---------------------------------------------------------------------------------------
@@ -108,69 +110,51 @@ fn defer_stack_closure_panicking_during_a_normal_drop_panics_with_its_own_payloa
 // ---------------------------------------------------------------------------------------
 // In a child process
 
-/// Names the scenario a child process runs; unset in the parent.
-const SCENARIO_VAR: &str = "STEADFAST_DOUBLE_PANIC_SCENARIO";
-
 /// What the child prints on stdout before the payload it caught.
 const CAUGHT: &str = "child caught payload: ";
 
 /// If this process is a child started by `run_child`, runs `scenario` under `catch_unwind`,
 /// prints the payload it caught and returns `true`.
 fn child_runs(name: &str, scenario: fn()) -> bool {
-    match std::env::var(SCENARIO_VAR) {
-        Ok(wanted) if wanted == name => {
-            let payload = catch_unwind(scenario).expect_err("the scenario must panic");
-            // On a line of its own: libtest has printed "test <name> ... " without a newline.
-            println!("\n{CAUGHT}{}", message(&*payload));
-            true
-        }
-        Ok(other) => panic!("child started for scenario {other:?}, but running {name:?}"),
-        Err(_) => false,
+    if !is_child_for(name) {
+        return false;
     }
-}
-
-/// Re-runs the test `test_name` of this binary in a child process with `SCENARIO_VAR` set.
-fn run_child(test_name: &str) -> (Output, String, String) {
-    let output = Command::new(std::env::current_exe().expect("current_exe"))
-        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
-        .env(SCENARIO_VAR, test_name)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("spawn the test binary as a child");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
+    let payload = catch_unwind(scenario).expect_err("the scenario must panic");
+    // On a line of its own: libtest has printed "test <name> ... " without a newline.
+    println!("\n{CAUGHT}{}", message(&*payload));
+    true
 }
 
 fn assert_child_survived(test_name: &str, report: &str, second: &str, original: &str) {
-    let (output, stdout, stderr) = run_child(test_name);
-    let context = format!(
-        "status: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
+    let child = run_child(test_name);
+    let context = child.context();
     assert!(
-        output.status.success(),
+        child.status.success(),
         "the child aborted or failed\n{context}"
     );
     assert!(
-        stdout.contains("1 passed"),
+        child.stdout.contains("1 passed"),
         "the child did not run exactly this test\n{context}"
     );
     assert!(
-        stdout.lines().any(|l| l == format!("{CAUGHT}{original}")),
+        child
+            .stdout
+            .lines()
+            .any(|l| l == format!("{CAUGHT}{original}")),
         "the original payload did not reach the child's caller\n{context}"
     );
-    let report_line = stderr
-        .lines()
-        .find(|l| l.starts_with(report))
+    let report_line = child
+        .stderr_lines_starting_with(report)
+        .first()
+        .copied()
         .unwrap_or_else(|| panic!("no report line starting with {report:?}\n{context}"));
     assert!(
         report_line.contains(second),
         "the report line does not name the second panic {second:?}\n{context}"
     );
     // The panic hook printed both panics as they happened.
-    assert!(stderr.contains(original), "{context}");
-    assert!(stderr.contains(second), "{context}");
+    assert!(child.stderr.contains(original), "{context}");
+    assert!(child.stderr.contains(second), "{context}");
 }
 
 const DEFER_REPORT: &str =
@@ -247,14 +231,15 @@ fn child_process_plain_drop_panicking_during_unwind_aborts() {
     }) {
         return;
     }
-    let (output, stdout, stderr) = run_child(NAME);
+    let child = run_child(NAME);
+    let context = child.context();
     assert!(
-        !output.status.success(),
-        "a plain Drop panicking during unwind should abort\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        !child.status.success(),
+        "a plain Drop panicking during unwind should abort\n{context}"
     );
-    assert!(!stdout.contains(CAUGHT), "stdout:\n{stdout}");
+    assert!(!child.stdout.contains(CAUGHT), "{context}");
     assert!(
-        stderr.contains("cleanup failure in plain drop"),
-        "stderr:\n{stderr}"
+        child.stderr.contains("cleanup failure in plain drop"),
+        "{context}"
     );
 }

@@ -9,6 +9,9 @@
 //!     ::new((), move |()| { alarm(i); });
 //! ```
 //!
+//! The closure returns the block's value: `()`, or a `Result<(), E>` whose `Err` the guard
+//! reports (the runtime's `CleanupResult`), so the expansion needs no case for it.
+//!
 //! The binding has a mixed-site span, so it never clashes with a user's name; several defers
 //! in one scope shadow each other's bindings and drop in reverse order.
 
@@ -312,10 +315,13 @@ fn emit(defer: &Defer) -> TokenStream {
     };
     let move_kw = &defer.move_kw;
     let body = &defer.body;
+    // The closure's bars carry the body's span, so that a body whose value is not a
+    // cleanup's (`defer!(move { v.len() })`) is reported at the body, not at the macro.
+    let bars = quote_spanned! {body.span()=> |()| };
     quote_spanned! {Span::mixed_site()=>
         let #binding = ::steadfast::__private::Guard::<(), _, ::steadfast::__private::#strategy>::new(
             (),
-            #move_kw |()| #body,
+            #move_kw #bars #body,
         );
     }
 }

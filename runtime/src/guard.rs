@@ -1,11 +1,15 @@
 //! Guards that run a closure on their value when they go out of scope.
 
+/// How a guard's closure is named in what is reported about it.
+const WHAT: &str = "a deferred block";
+
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::thread;
 
+use crate::cleanup::CleanupFn;
 use crate::report::{report_panic_during_unwind, run_during_unwind};
 
 mod sealed {
@@ -75,9 +79,11 @@ impl Strategy for OnUnwind {
 /// Made by [`guard`], [`guard_on_success`] and [`guard_on_unwind`]. The guard dereferences
 /// to its value; [`Guard::into_inner`] takes the value back without running the closure.
 ///
-/// Unlike a plain `Drop` impl (and `scopeguard`), a closure that panics while the thread is
-/// already unwinding does not abort the process: the second panic is caught and reported on
-/// stderr (or as a `tracing` event with the `tracing` feature), and the first panic goes on.
+/// The closure returns `()` or `Result<(), E>` ([`CleanupResult`]); an `Err` it returns is
+/// reported on stderr (or as a `tracing` ERROR event with the `tracing` feature), since a
+/// drop cannot return it. Unlike a plain `Drop` impl (and `scopeguard`), a closure that
+/// panics while the thread is already unwinding does not abort the process: the second
+/// panic is caught and reported the same way, and the first panic goes on.
 ///
 /// ```
 /// use steadfast_runtime::Guard;
@@ -93,7 +99,7 @@ impl Strategy for OnUnwind {
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
 pub struct Guard<T, F, S = Always>
 where
-    F: FnOnce(T),
+    F: CleanupFn<T>,
     S: Strategy,
 {
     // `None` only after `into_inner` or during `drop`.
@@ -104,7 +110,7 @@ where
 
 impl<T, F, S> Guard<T, F, S>
 where
-    F: FnOnce(T),
+    F: CleanupFn<T>,
     S: Strategy,
 {
     /// Makes a guard with the strategy `S` chosen by type.
@@ -119,7 +125,12 @@ where
     /// assert!(ok.get());
     /// ```
     #[inline]
-    pub fn new(value: T, on_drop: F) -> Self {
+    pub fn new<R>(value: T, on_drop: F) -> Self
+    where
+        // Only for inference: it gives a closure its parameter type `T`. What the closure
+        // may return is checked once, by `F: CleanupFn<T>`.
+        F: FnOnce(T) -> R,
+    {
         Guard {
             armed: Some((value, on_drop)),
             unwinding_at_start: S::READS_START && thread::panicking(),
@@ -147,7 +158,7 @@ where
 
 impl<T, F, S> Deref for Guard<T, F, S>
 where
-    F: FnOnce(T),
+    F: CleanupFn<T>,
     S: Strategy,
 {
     type Target = T;
@@ -163,7 +174,7 @@ where
 
 impl<T, F, S> DerefMut for Guard<T, F, S>
 where
-    F: FnOnce(T),
+    F: CleanupFn<T>,
     S: Strategy,
 {
     #[inline]
@@ -177,7 +188,7 @@ where
 
 impl<T, F, S> Drop for Guard<T, F, S>
 where
-    F: FnOnce(T),
+    F: CleanupFn<T>,
     S: Strategy,
 {
     #[inline]
@@ -190,9 +201,11 @@ where
                 // the closure asks: during an unwind it is reported, so that the first
                 // panic goes on instead of aborting; otherwise it carries on as it was. A
                 // closure that cannot panic compiles to a plain call.
-                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || on_drop(value))) {
+                if let Err(payload) =
+                    catch_unwind(AssertUnwindSafe(move || on_drop.clean_up(value, WHAT)))
+                {
                     if thread::panicking() {
-                        report_panic_during_unwind("a deferred block", payload);
+                        report_panic_during_unwind(WHAT, payload);
                     } else {
                         resume_unwind(payload);
                     }
@@ -202,16 +215,16 @@ where
             let unwinding_now = thread::panicking();
             if S::should_run(unwinding_now, self.unwinding_at_start) {
                 if unwinding_now {
-                    run_during_unwind("a deferred block", move || on_drop(value));
+                    run_during_unwind(WHAT, move || on_drop.clean_up(value, WHAT));
                 } else {
-                    on_drop(value);
+                    on_drop.clean_up(value, WHAT);
                 }
             }
         }
     }
 }
 
-impl<T: fmt::Debug, F: FnOnce(T), S: Strategy> fmt::Debug for Guard<T, F, S> {
+impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guard")
             .field("value", &**self)
@@ -221,7 +234,8 @@ impl<T: fmt::Debug, F: FnOnce(T), S: Strategy> fmt::Debug for Guard<T, F, S> {
 }
 
 /// Guards `value`: `on_drop(value)` runs when the guard goes out of scope, however the
-/// scope ends. The transaction pattern:
+/// scope ends. The transaction pattern, with a `rollback` that returns a `Result` as those of
+/// rusqlite, postgres and diesel do (an `Err` from it is reported, see [`CleanupResult`]):
 ///
 /// ```
 /// # struct Tx(Vec<&'static str>);
@@ -229,7 +243,7 @@ impl<T: fmt::Debug, F: FnOnce(T), S: Strategy> fmt::Debug for Guard<T, F, S> {
 /// #     fn execute(&mut self, q: &'static str) -> Result<(), String> {
 /// #         if q.contains("bad") { return Err(q.into()) } self.0.push(q); Ok(())
 /// #     }
-/// #     fn rollback(self) { println!("rolled back {:?}", self.0) }
+/// #     fn rollback(self) -> Result<(), String> { println!("rolled back {:?}", self.0); Ok(()) }
 /// #     fn commit(self) -> Result<(), String> { println!("committed {:?}", self.0); Ok(()) }
 /// # }
 /// fn transfer(q: &'static str) -> Result<(), String> {
@@ -242,7 +256,10 @@ impl<T: fmt::Debug, F: FnOnce(T), S: Strategy> fmt::Debug for Guard<T, F, S> {
 /// ```
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
 #[inline]
-pub fn guard<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, Always> {
+pub fn guard<T, F, R>(value: T, on_drop: F) -> Guard<T, F, Always>
+where
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
+{
     Guard::new(value, on_drop)
 }
 
@@ -261,7 +278,10 @@ pub fn guard<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, Always> {
 /// ```
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
 #[inline]
-pub fn guard_on_success<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, OnSuccess> {
+pub fn guard_on_success<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnSuccess>
+where
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
+{
     Guard::new(value, on_drop)
 }
 
@@ -281,6 +301,9 @@ pub fn guard_on_success<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, On
 /// ```
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
 #[inline]
-pub fn guard_on_unwind<T, F: FnOnce(T)>(value: T, on_drop: F) -> Guard<T, F, OnUnwind> {
+pub fn guard_on_unwind<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnUnwind>
+where
+    F: FnOnce(T) -> R + CleanupFn<T>, // the first gives a closure its parameter type
+{
     Guard::new(value, on_drop)
 }

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cleanup;
 mod defer_stack;
 mod guard;
 mod macro_support;
@@ -25,6 +26,7 @@ pub mod retry;
 pub mod task;
 pub mod time;
 
+pub use cleanup::{CleanupFn, CleanupResult};
 pub use defer_stack::DeferStack;
 pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
 pub use panic::{install_quiet_hook, Location, Panic, NON_STRING_PAYLOAD};

@@ -1,6 +1,7 @@
 //! Reporting a panic that had to be caught so that another one could go on.
 
 use std::any::Any;
+use std::fmt;
 
 /// The message of a panic payload: the `&str` or `String` that `panic!` was given.
 ///
@@ -37,6 +38,28 @@ pub(crate) fn report_panic_during_unwind(what: &str, payload: Box<dyn Any + Send
     eprintln!(
         "steadfast: {what} panicked while the thread was already unwinding: {message}; \
          this second panic was caught so that the first one goes on"
+    );
+}
+
+/// Reports an `Err` returned by cleanup code, which a drop has no way to return.
+///
+/// Reported like [`report_panic_during_unwind`]: an ERROR event with the `tracing` feature
+/// and a subscriber installed, otherwise a line on stderr. Out of line and not generic, so
+/// that a cleanup returning `Ok` costs only the test of its `Result`.
+#[cold]
+#[inline(never)]
+pub(crate) fn report_cleanup_error(what: &str, error: &dyn fmt::Debug) {
+    #[cfg(feature = "tracing")]
+    if has_subscriber() {
+        tracing::error!(
+            error = ?error,
+            "steadfast: {what} returned an error; a drop cannot return it, so it is reported here"
+        );
+        return;
+    }
+    eprintln!(
+        "steadfast: {what} returned an error: {error:?}; a drop cannot return it, so it is \
+         reported here"
     );
 }
 

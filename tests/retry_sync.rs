@@ -1,6 +1,11 @@
-//! `#[retry]` on sync functions, through the macro: attempts, `return` and `?`, fresh
-//! clones of by-value arguments, re-borrowed `&mut` arguments, methods, generics, the
-//! hooks, `timeout`, `Result` aliases, and per-attempt resources.
+//! `#[retry]` on sync functions, through the macro: what the macro itself is responsible
+//! for. Each key reaches the policy, `return` and `?` end one attempt, fresh clones of
+//! by-value arguments, re-borrowed `&mut` arguments, methods, generics, `Result` aliases,
+//! the per-attempt scope of the body, and the signature kept.
+//!
+//! The policy's own semantics (attempts, the schedule, `when`, the hooks, `retry_after`,
+//! the deadline) are tested once, on `Retry::run_with_clock` with a fake clock, in
+//! `runtime/tests/retry_sync.rs`; a test here proves that a key's value gets there.
 //!
 //! Sync retries sleep for real, so every policy here has a tiny or zero delay, and the
 //! tests assert counts, order and results, never how long a call took.
@@ -58,25 +63,14 @@ fn bump(calls: &Cell<u32>) -> u32 {
 }
 
 // ---------------------------------------------------------------------------------------
-// Attempts count calls
+// Each key reaches the policy (its semantics are the runtime's, tested there)
+//
+// `attempts` below; `backoff`, `delay`, `max_delay` and `jitter` by the delays `on_retry`
+// sees; `when`, `on_retry` and `retry_after` in their own sections, as paths and closures;
+// `timeout` in its section.
 
 #[retry(attempts = 4, backoff = "none")]
 fn always_fails(calls: &Cell<u32>) -> Result<(), Error> {
-    Err(Error::Transient(bump(calls)))
-}
-
-#[retry(attempts = 5, delay = "1ms", backoff = "none")]
-fn fails_until(calls: &Cell<u32>, succeed_at: u32) -> Result<u32, Error> {
-    let n = bump(calls);
-    if n < succeed_at {
-        Err(Error::Transient(n))
-    } else {
-        Ok(n * 10)
-    }
-}
-
-#[retry(attempts = 1)]
-fn single_attempt(calls: &Cell<u32>) -> Result<(), Error> {
     Err(Error::Transient(bump(calls)))
 }
 
@@ -86,31 +80,15 @@ fn default_attempts(calls: &Cell<u32>) -> Result<(), Error> {
 }
 
 #[test]
-fn attempts_counts_calls_and_the_last_error_is_returned() {
+fn attempts_reaches_the_policy() {
     let calls = Cell::new(0);
     assert_eq!(always_fails(&calls), Err(Error::Transient(4)));
     assert_eq!(calls.get(), 4);
 
-    let calls = Cell::new(0);
-    assert_eq!(single_attempt(&calls), Err(Error::Transient(1)));
-    assert_eq!(calls.get(), 1);
-
-    // The default is 3 attempts: the first call and two retries.
+    // Without the key, the policy's default: 3 attempts.
     let calls = Cell::new(0);
     assert_eq!(default_attempts(&calls), Err(Error::Transient(3)));
     assert_eq!(calls.get(), 3);
-}
-
-#[test]
-fn the_first_ok_is_returned_at_once() {
-    for succeed_at in 1..=5 {
-        let calls = Cell::new(0);
-        assert_eq!(fails_until(&calls, succeed_at), Ok(succeed_at * 10));
-        assert_eq!(calls.get(), succeed_at);
-    }
-    let calls = Cell::new(0);
-    assert_eq!(fails_until(&calls, 6), Err(Error::Transient(5)));
-    assert_eq!(calls.get(), 5);
 }
 
 const ATTEMPTS: u32 = 2;
@@ -543,7 +521,7 @@ fn when_typed_closure(calls: &Cell<u32>, fatal_at: u32) -> Result<(), Error> {
 }
 
 #[test]
-fn when_returns_a_non_retryable_error_after_one_attempt() {
+fn when_reaches_the_policy_as_a_path_or_a_closure() {
     type Retried = fn(&Cell<u32>, u32) -> Result<(), Error>;
     let retried: [(&str, Retried); 3] = [
         ("path", when_path),
@@ -551,18 +529,10 @@ fn when_returns_a_non_retryable_error_after_one_attempt() {
         ("typed closure", when_typed_closure),
     ];
     for (name, f) in retried {
+        // The transient error is retried, the fatal one returned.
         let calls = Cell::new(0);
-        assert_eq!(f(&calls, 1), Err(Error::Fatal(1)), "{name}");
-        assert_eq!(calls.get(), 1, "{name}");
-
-        let calls = Cell::new(0);
-        assert_eq!(f(&calls, 3), Err(Error::Fatal(3)), "{name}");
-        assert_eq!(calls.get(), 3, "{name}");
-
-        // Retryable to the end: the last attempt's error.
-        let calls = Cell::new(0);
-        assert_eq!(f(&calls, 100), Err(Error::Transient(5)), "{name}");
-        assert_eq!(calls.get(), 5, "{name}");
+        assert_eq!(f(&calls, 2), Err(Error::Fatal(2)), "{name}");
+        assert_eq!(calls.get(), 2, "{name}");
     }
 }
 
@@ -591,7 +561,7 @@ fn take_seen() -> Vec<Seen> {
     SEEN.with_borrow_mut(std::mem::take)
 }
 
-#[retry(attempts = 4, delay = "1ms", backoff = "exp", jitter = "none", on_retry = see)]
+#[retry(attempts = 4, delay = "1ms", max_delay = "3ms", backoff = "exp", jitter = "none", on_retry = see)]
 fn on_retry_path(calls: &Cell<u32>) -> Result<(), Error> {
     Err(Error::Transient(bump(calls)))
 }
@@ -599,7 +569,7 @@ fn on_retry_path(calls: &Cell<u32>) -> Result<(), Error> {
 #[retry(
     attempts = 3,
     delay = "1ms",
-    backoff = "linear",
+    backoff = "fixed",
     jitter = "none",
     on_retry = |a| SEEN.with_borrow_mut(|seen| {
         seen.push((a.number(), a.max_attempts(), a.error().clone(), a.next_delay()))
@@ -615,38 +585,30 @@ fn on_retry_closure(calls: &Cell<u32>) -> Result<u32, Error> {
 }
 
 #[test]
-fn on_retry_sees_attempt_numbers_errors_and_delays() {
+fn on_retry_reaches_the_policy_with_the_delays_the_keys_set() {
     take_seen();
     let calls = Cell::new(0);
     assert_eq!(on_retry_path(&calls), Err(Error::Transient(4)));
-    // Called before each sleep: not after the last attempt.
+    // `exp` from 1 ms with no jitter: 1, 2, then 4 capped by `max_delay` to 3.
     assert_eq!(
         take_seen(),
         [
             (1, 4, Error::Transient(1), ms(1)),
             (2, 4, Error::Transient(2), ms(2)),
-            (3, 4, Error::Transient(3), ms(4)),
+            (3, 4, Error::Transient(3), ms(3)),
         ]
     );
 
+    // `fixed` at 1 ms, where the default `exp` would double.
     let calls = Cell::new(0);
     assert_eq!(on_retry_closure(&calls), Ok(3));
     assert_eq!(
         take_seen(),
         [
             (1, 3, Error::Transient(1), ms(1)),
-            (2, 3, Error::Transient(2), ms(2)),
+            (2, 3, Error::Transient(2), ms(1)),
         ]
     );
-}
-
-#[test]
-fn on_retry_is_not_called_when_the_first_attempt_succeeds() {
-    take_seen();
-    let calls = Cell::new(0);
-    calls.set(2);
-    assert_eq!(on_retry_closure(&calls), Ok(3));
-    assert_eq!(take_seen(), []);
 }
 
 fn server_hint(error: &Error) -> Option<Duration> {
@@ -656,64 +618,43 @@ fn server_hint(error: &Error) -> Option<Duration> {
     }
 }
 
-#[retry(
-    attempts = 4,
-    delay = "1ms",
-    max_delay = "2ms",
-    backoff = "fixed",
-    jitter = "none",
-    retry_after = server_hint,
-    on_retry = see
-)]
-fn throttled_once(calls: &Cell<u32>) -> Result<(), Error> {
+/// Throttled for `wait` at the first attempt, then transient.
+fn throttled_first(calls: &Cell<u32>, wait: Duration) -> Result<(), Error> {
     let n = bump(calls);
-    if n == 2 {
-        Err(Error::Throttled(n, ms(5)))
+    if n == 1 {
+        Err(Error::Throttled(n, wait))
     } else {
         Err(Error::Transient(n))
     }
 }
 
+#[retry(attempts = 2, delay = "1ms", jitter = "none", retry_after = server_hint, on_retry = see)]
+fn hint_path(calls: &Cell<u32>) -> Result<(), Error> {
+    throttled_first(calls, ms(2))
+}
+
 #[retry(
-    attempts = 3,
+    attempts = 2,
     delay = "1ms",
     jitter = "none",
-    retry_after = |e| match e { Error::Throttled(_, wait) => Some(*wait), _ => Some(Duration::ZERO) },
+    retry_after = |e| match e { Error::Throttled(_, wait) => Some(*wait), _ => None },
     on_retry = see
 )]
 fn hint_closure(calls: &Cell<u32>) -> Result<(), Error> {
-    let n = bump(calls);
-    if n == 1 {
-        Err(Error::Throttled(n, ms(3)))
-    } else {
-        Err(Error::Transient(n))
-    }
+    throttled_first(calls, ms(3))
 }
 
 #[test]
-fn retry_after_overrides_the_schedule_for_one_sleep() {
+fn retry_after_reaches_the_policy_as_a_path_or_a_closure() {
     take_seen();
     let calls = Cell::new(0);
-    assert_eq!(throttled_once(&calls), Err(Error::Transient(4)));
-    // The hint is not capped by `max_delay`; the schedule goes on after it.
-    assert_eq!(
-        take_seen(),
-        [
-            (1, 4, Error::Transient(1), ms(1)),
-            (2, 4, Error::Throttled(2, ms(5)), ms(5)),
-            (3, 4, Error::Transient(3), ms(1)),
-        ]
-    );
+    assert_eq!(hint_path(&calls), Err(Error::Transient(2)));
+    // The hint, not the 1 ms of the schedule.
+    assert_eq!(take_seen(), [(1, 2, Error::Throttled(1, ms(2)), ms(2))]);
 
     let calls = Cell::new(0);
-    assert_eq!(hint_closure(&calls), Err(Error::Transient(3)));
-    assert_eq!(
-        take_seen(),
-        [
-            (1, 3, Error::Throttled(1, ms(3)), ms(3)),
-            (2, 3, Error::Transient(2), Duration::ZERO),
-        ]
-    );
+    assert_eq!(hint_closure(&calls), Err(Error::Transient(2)));
+    assert_eq!(take_seen(), [(1, 2, Error::Throttled(1, ms(3)), ms(3))]);
 }
 
 // ---------------------------------------------------------------------------------------

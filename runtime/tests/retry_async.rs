@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::time::Instant;
 
-use steadfast_runtime::{Attempt, Jitter, Retry, Timeout};
+use steadfast_runtime::{Attempt, Backoff, Jitter, Retry, Timeout};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -47,6 +47,23 @@ impl From<Timeout> for Error {
 const EXP: Retry = Retry::exp()
     .delay(Duration::from_millis(100))
     .jitter(Jitter::None);
+
+/// The outcome of attempt `n` of an operation that is down until attempt `ok_at`.
+fn ok_from(ok_at: u32, n: u32) -> Result<u32, Error> {
+    if n < ok_at {
+        Err(Error::Transient(n))
+    } else {
+        Ok(n)
+    }
+}
+
+/// The delay a throttled error asks for.
+fn server_hint(error: &Error) -> Option<Duration> {
+    match error {
+        Error::Throttled(_, wait) => Some(*wait),
+        _ => None,
+    }
+}
 
 /// Records, when dropped, how long after `start` that happened.
 struct DropGuard {
@@ -81,21 +98,50 @@ fn assert_send<T: Send>(_: &T) {}
 // ---------------------------------------------------------------------------------------
 // The schedule
 
-#[tokio::test(start_paused = true)]
-async fn four_attempts_take_exactly_the_schedule() {
+/// Runs `policy` with attempts that always fail at once, and returns when each began. The
+/// call ends as the last attempt does: with its error, at the moment it began.
+async fn starts_of_a_failing_call(policy: Retry) -> Vec<Duration> {
     let start = Instant::now();
     let began = RefCell::new(Vec::new());
-    let result: Result<(), Error> = EXP
-        .attempts(4)
+    let result: Result<(), Error> = policy
         .run_async(|| {
             began.borrow_mut().push(start.elapsed());
             let n = began.borrow().len() as u32;
             async move { Err(Error::Transient(n)) }
         })
         .await;
-    assert_eq!(result, Err(Error::Transient(4)));
-    assert_eq!(start.elapsed(), ms(700));
-    assert_eq!(*began.borrow(), [0, 100, 300, 700].map(ms));
+    let began = began.into_inner();
+    assert_eq!(result, Err(Error::Transient(began.len() as u32)));
+    assert_eq!(Some(&start.elapsed()), began.last());
+    began
+}
+
+#[tokio::test(start_paused = true)]
+async fn four_attempts_take_exactly_the_schedule() {
+    let began = starts_of_a_failing_call(EXP.attempts(4)).await;
+    assert_eq!(began, [0, 100, 300, 700].map(ms));
+}
+
+#[tokio::test(start_paused = true)]
+async fn linear_fixed_and_no_backoff_schedules_are_exact() {
+    let linear = Retry::linear().delay(ms(100)).jitter(Jitter::None);
+    let began = starts_of_a_failing_call(linear.attempts(4)).await;
+    assert_eq!(began, [0, 100, 300, 600].map(ms));
+
+    let fixed = Retry::fixed().delay(ms(100)).jitter(Jitter::None);
+    let began = starts_of_a_failing_call(fixed.attempts(4)).await;
+    assert_eq!(began, [0, 100, 200, 300].map(ms));
+
+    let none = Retry::new().backoff(Backoff::None).delay(ms(100));
+    let began = starts_of_a_failing_call(none.attempts(4)).await;
+    assert_eq!(began, [Duration::ZERO; 4]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_delay_caps_each_sleep() {
+    // 100, 200, then 400, 800 and 1 600 capped to 250.
+    let began = starts_of_a_failing_call(EXP.attempts(6).max_delay(ms(250))).await;
+    assert_eq!(began, [0, 100, 300, 550, 800, 1_050].map(ms));
 }
 
 #[tokio::test(start_paused = true)]
@@ -107,13 +153,7 @@ async fn the_first_ok_is_returned_at_once() {
         .run_async(|| {
             calls.set(calls.get() + 1);
             let n = calls.get();
-            async move {
-                if n < 3 {
-                    Err(Error::Transient(n))
-                } else {
-                    Ok(n)
-                }
-            }
+            async move { ok_from(3, n) }
         })
         .await;
     assert_eq!(result, Ok(3));
@@ -243,17 +283,23 @@ async fn when_every_attempt_times_out_the_last_timeout_is_returned() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_attempt_within_its_attempt_timeout_is_not_disturbed() {
-    let start = Instant::now();
-    let result = EXP
-        .attempt_timeout(ms(500))
-        .run_async(|| async {
-            tokio::time::sleep(ms(499)).await;
-            Ok::<_, Error>(1)
-        })
-        .await;
-    assert_eq!(result, Ok(1));
-    assert_eq!(start.elapsed(), ms(499));
+async fn an_attempt_within_its_limits_is_not_disturbed() {
+    let within_the_attempt_limit = EXP.attempt_timeout(ms(500));
+    let within_both_limits = EXP.timeout(ms(1_000)).attempt_timeout(ms(200));
+    for (policy, work) in [
+        (within_the_attempt_limit, ms(499)),
+        (within_both_limits, ms(199)),
+    ] {
+        let start = Instant::now();
+        let result = policy
+            .run_async(|| async move {
+                tokio::time::sleep(work).await;
+                Ok::<_, Error>(1)
+            })
+            .await;
+        assert_eq!(result, Ok(1));
+        assert_eq!(start.elapsed(), work);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -305,6 +351,7 @@ async fn timeout_cuts_the_sleep_to_end_at_the_deadline() {
     let t = result.unwrap_err().timeout();
     assert_eq!(start.elapsed(), ms(1_000));
     assert_eq!(*began.borrow(), [0, 100, 300, 700].map(ms));
+    assert!(!t.is_attempt_timeout());
     assert_eq!(
         (t.attempts(), t.elapsed(), t.limit()),
         (4, ms(1_000), ms(1_000))
@@ -430,12 +477,11 @@ async fn on_retry_sees_numbers_errors_delays_and_elapsed_time() {
 async fn retry_after_replaces_one_sleep() {
     let start = Instant::now();
     let began = RefCell::new(Vec::new());
+    // Capped at 1 s, but a hint is not capped.
     let result: Result<(), Error> = EXP
         .attempts(4)
-        .retry_after(|e: &Error| match e {
-            Error::Throttled(_, d) => Some(*d),
-            _ => None,
-        })
+        .max_delay(ms(1_000))
+        .retry_after(server_hint)
         .run_async(|| {
             began.borrow_mut().push(start.elapsed());
             let n = began.borrow().len() as u32;
@@ -450,6 +496,62 @@ async fn retry_after_replaces_one_sleep() {
         .await;
     assert_eq!(result, Err(Error::Transient(4)));
     assert_eq!(*began.borrow(), [0, 100, 3_100, 3_500].map(ms));
+}
+
+#[tokio::test(start_paused = true)]
+async fn timeout_still_bounds_a_retry_after_hint() {
+    let start = Instant::now();
+    let calls = Cell::new(0);
+    let result: Result<(), Error> = EXP
+        .attempts(3)
+        .timeout(ms(2_000))
+        .retry_after(server_hint)
+        .run_async(|| {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move { Err(Error::Throttled(n, ms(5_000))) }
+        })
+        .await;
+    let t = result.unwrap_err().timeout();
+    assert_eq!(calls.get(), 1);
+    assert_eq!(start.elapsed(), ms(2_000));
+    assert_eq!((t.attempts(), t.elapsed()), (1, ms(2_000)));
+}
+
+// ---------------------------------------------------------------------------------------
+// An attempt's future is dropped before the hook and the sleep that follow it
+
+#[tokio::test(start_paused = true)]
+async fn each_attempt_is_dropped_before_the_hook_and_the_sleep() {
+    let start = Instant::now();
+    let log = RefCell::new(Vec::new());
+    let dropped_at = Arc::new(Mutex::new(Vec::new()));
+    let calls = Cell::new(0);
+    let result = EXP
+        .attempts(3)
+        .on_retry(|a: &Attempt<'_, Error>| {
+            // Everything the attempt held has been dropped by now.
+            let dropped = drops(&dropped_at).len() as u32;
+            log.borrow_mut().push((a.number(), dropped, a.elapsed()));
+        })
+        .run_async(|| {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            let guard = DropGuard {
+                start,
+                dropped_at: Arc::clone(&dropped_at),
+            };
+            async move {
+                let _guard = guard;
+                tokio::time::sleep(ms(10)).await;
+                ok_from(3, n)
+            }
+        })
+        .await;
+    assert_eq!(result, Ok(3));
+    // Attempts of 10 ms at 0, 110 and 320 ms, each dropped as it ends.
+    assert_eq!(drops(&dropped_at), [10, 120, 330].map(ms));
+    assert_eq!(log.into_inner(), [(1, 1, ms(10)), (2, 2, ms(120))]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -517,25 +619,29 @@ fn alive_tasks() -> usize {
 
 #[tokio::test(start_paused = true)]
 async fn a_retried_call_spawns_no_task() {
+    // The metric counts spawned tasks: a probe shows it.
+    let probe = tokio::spawn(async {});
+    assert_eq!(alive_tasks(), 1);
+    probe.await.unwrap();
     assert_eq!(alive_tasks(), 0);
     let calls = Cell::new(0);
-    let result = EXP
-        .attempts(4)
-        .attempt_timeout(ms(50))
-        .timeout(ms(10_000))
-        .run_async(|| {
-            calls.set(calls.get() + 1);
-            let n = calls.get();
-            async move {
-                assert_eq!(alive_tasks(), 0, "a task is running beside attempt {n}");
-                if n < 3 {
-                    Err(Error::Transient(n))
-                } else {
-                    Ok(n)
-                }
-            }
-        })
-        .await;
+    let policy = EXP.attempts(4).attempt_timeout(ms(50)).timeout(ms(10_000));
+    let call = policy.run_async(|| {
+        calls.set(calls.get() + 1);
+        let n = calls.get();
+        async move {
+            assert_eq!(alive_tasks(), 0, "a task is running beside attempt {n}");
+            ok_from(3, n)
+        }
+    });
+    // Watched every 10 ms of its life, its sleeps as well as its attempts.
+    let mut call = std::pin::pin!(call);
+    let result = loop {
+        tokio::select! {
+            result = &mut call => break result,
+            _ = tokio::time::sleep(ms(10)) => assert_eq!(alive_tasks(), 0),
+        }
+    };
     assert_eq!(result, Ok(3));
     assert_eq!(alive_tasks(), 0);
 }
@@ -611,11 +717,7 @@ async fn the_future_is_send_when_the_attempt_is() {
         let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
         async move {
             tokio::time::sleep(ms(1)).await;
-            if n < 2 {
-                Err(Error::Transient(n))
-            } else {
-                Ok(n)
-            }
+            ok_from(2, n)
         }
     };
     let plain = EXP.run_async(op);
@@ -644,13 +746,7 @@ async fn the_future_is_send_when_only_its_output_is_not() {
     let calls = AtomicU32::new(0);
     let call = policy.run_async(|| {
         let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
-        async move {
-            if n < 3 {
-                Err(Error::Transient(n))
-            } else {
-                Ok(Rc::new(n))
-            }
-        }
+        async move { ok_from(3, n).map(Rc::new) }
     });
     assert_send(&call);
     assert_eq!(*call.await.unwrap(), 3);

@@ -154,7 +154,6 @@ pub fn now() -> Instant {
 /// steadfast::time::sleep(Duration::from_secs(10));
 /// assert_eq!(clock.elapsed(), Duration::from_secs(10));
 /// ```
-#[inline]
 pub fn sleep(delay: Duration) {
     if delay.is_zero() {
         return;

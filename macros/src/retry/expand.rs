@@ -259,12 +259,12 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     let site = Span::mixed_site();
     let driver = syn::Ident::new("__steadfast_driver", site);
     let done = syn::Ident::new("__steadfast_done", site);
-    // The attempt as a `Result` (an identity for `Result` itself), and the call's result as
-    // the function's type: `R` named where the user wrote it, so that an `R` that is not a
+    // The attempt's output as a `Result` (an identity for `Result` itself), and the call's
+    // result as the function's type: `R` named where the user wrote it, so that an `R` that is not a
     // `Result` is reported once, there.
     let result_type = result_type(ret.as_ref());
-    let attempt = quote_spanned! {site=>
-        async { ::steadfast::__private::into_result::<#result_type, _, _>(#attempt.await) }
+    let into_result = quote_spanned! {site=>
+        |output| ::steadfast::__private::into_result::<#result_type, _, _>(output)
     };
     let from_result =
         quote_spanned!(site=> ::steadfast::__private::from_result::<#result_type, _, _>);
@@ -280,10 +280,9 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
             #check
             let mut #driver = #new_driver;
             loop {
-                #driver = match #driver.step(#attempt).await {
-                    ::steadfast::__private::Next::Retry(#driver) => #driver,
-                    ::steadfast::__private::Next::Done(#done) => return #from_result(#done),
-                };
+                if let ::core::option::Option::Some(#done) = #driver.step(#attempt, #into_result).await {
+                    return #from_result(#done);
+                }
             }
         }
     }

@@ -12,7 +12,7 @@
 //! ```text
 //! let mut driver = AsyncDriver::new(policy, into_error, describe);
 //! loop {
-//!     if let Some(result) = driver.step(async { attempt }).await { return result }
+//!     if let Some(result) = driver.step(async { attempt }, into_result).await { return result }
 //! }
 //! ```
 //!
@@ -110,12 +110,15 @@ where
     }
 
     /// One attempt, `attempt`, and the sleep after it, if another attempt follows.
+    /// `into_result` turns the attempt's output into a `Result` (the expansions' return
+    /// type may be an alias); it is called once, when the attempt ends.
     ///
     /// The attempt is not polled when the call's deadline has already passed.
     #[inline(always)]
-    pub fn step<T, F>(mut self, attempt: F) -> Step<S, C, E, X, D, F>
+    pub fn step<T, F, V>(&mut self, attempt: F, into_result: V) -> Step<'_, S, C, E, X, D, F, V>
     where
-        F: Future<Output = Result<T, E>>,
+        F: Future,
+        V: Fn(F::Output) -> Result<T, E>,
     {
         let state = match self.policy.with(|p| p.begin_attempt(&mut self.progress)) {
             Ok(limit) => State::Attempt {
@@ -125,7 +128,8 @@ where
             Err(error) => State::Expired { error: Some(error) },
         };
         Step {
-            driver: Some(self),
+            driver: self,
+            into_result,
             state,
         }
     }
@@ -134,13 +138,13 @@ where
 pin_project! {
     /// The future of one [`AsyncDriver::step`].
     #[must_use = "a step does nothing unless awaited"]
-    pub struct Step<S, C, E, X, D, F>
+    pub struct Step<'d, S, C, E, X, D, F, V>
     where
         S: PolicySource,
         C: AsyncClock,
     {
-        // Taken back out when the step ends with another attempt to make.
-        driver: Option<AsyncDriver<S, C, E, X, D>>,
+        driver: &'d mut AsyncDriver<S, C, E, X, D>,
+        into_result: V,
         #[pin]
         state: State<F, <S::Limits as Limits>::Sleep<C>, C::Sleep, E>,
     }
@@ -159,15 +163,7 @@ pin_project! {
     }
 }
 
-/// How a [`Step`] ends: with the driver back, for another attempt, or with the result.
-pub enum Next<Driver, T, E> {
-    /// Make another attempt.
-    Retry(Driver),
-    /// The call is over.
-    Done(Result<T, E>),
-}
-
-impl<S, C, E, X, D, F, T> Future for Step<S, C, E, X, D, F>
+impl<S, C, E, X, D, F, V, T> Future for Step<'_, S, C, E, X, D, F, V>
 where
     S: PolicySource,
     S::When: When<E>,
@@ -176,62 +172,64 @@ where
     C: AsyncClock,
     X: Fn(Timeout) -> E,
     D: DescribeError<E>,
-    F: Future<Output = Result<T, E>>,
+    F: Future,
+    V: Fn(F::Output) -> Result<T, E>,
 {
-    type Output = Next<AsyncDriver<S, C, E, X, D>, T, E>;
+    type Output = Option<Result<T, E>>;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
+        // No loop back to this `match`: a state set below is polled where it is set, so
+        // that the compiler, which knows each state where it is made, dispatches on none
+        // of them (a loop here costs the first poll an indirect jump per nested future).
         let mut this = self.project();
-        loop {
-            let flow = match this.state.as_mut().project() {
-                StateProj::Attempt { attempt, limit } => {
-                    let outcome = match attempt.poll(cx) {
-                        Poll::Ready(result) => Ok(result),
-                        Poll::Pending => match limit.as_pin_mut().map(|l| l.poll(cx)) {
-                            Some(Poll::Ready(())) => Err(LimitPassed),
-                            _ => return Poll::Pending,
-                        },
-                    };
-                    let Some(driver) = this.driver.as_mut() else {
-                        unreachable!("a retry step polled after it ended")
-                    };
-                    driver
-                        .policy
-                        .with(|p| p.next(&mut driver.progress, outcome))
-                }
-                StateProj::Sleeping { sleep, then_fail } => {
-                    if sleep.poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    return Poll::Ready(end(this.driver, then_fail.take()));
-                }
-                StateProj::Expired { error } => {
-                    return Poll::Ready(end(this.driver, error.take()));
-                }
-            };
-            // The attempt is over: its future, and any `T` it made, go before the sleep.
-            let (delay, then_fail) = match flow {
-                Flow::Done(result) => return Poll::Ready(Next::Done(result)),
-                Flow::Sleep(delay) => (delay, None),
-                Flow::SleepThenFail(delay, error) => (delay, Some(error)),
-            };
-            if delay.is_zero() {
-                return Poll::Ready(end(this.driver, then_fail));
+        let flow = match this.state.as_mut().project() {
+            StateProj::Attempt { attempt, limit } => {
+                let outcome = match attempt.poll(cx) {
+                    Poll::Ready(output) => Ok((this.into_result)(output)),
+                    Poll::Pending => match limit.as_pin_mut().map(|l| l.poll(cx)) {
+                        Some(Poll::Ready(())) => Err(LimitPassed),
+                        _ => return Poll::Pending,
+                    },
+                };
+                let driver = &mut **this.driver;
+                driver
+                    .policy
+                    .with(|p| p.next(&mut driver.progress, outcome))
             }
-            this.state.set(State::Sleeping {
-                sleep: C::sleep(delay),
-                then_fail,
-            });
+            StateProj::Sleeping { sleep, then_fail } => return poll_sleep(sleep, then_fail, cx),
+            StateProj::Expired { error } => return Poll::Ready(error.take().map(Err)),
+        };
+        // The attempt is over: its future, and any `T` it made, go before the sleep.
+        let (delay, then_fail) = match flow {
+            Flow::Done(result) => return Poll::Ready(Some(result)),
+            Flow::Sleep(delay) => (delay, None),
+            Flow::SleepThenFail(delay, error) => (delay, Some(error)),
+        };
+        if delay.is_zero() {
+            return Poll::Ready(then_fail.map(Err));
+        }
+        this.state.set(State::Sleeping {
+            sleep: C::sleep(delay),
+            then_fail,
+        });
+        match this.state.project() {
+            StateProj::Sleeping { sleep, then_fail } => poll_sleep(sleep, then_fail, cx),
+            _ => unreachable!("the state was just set to `Sleeping`"),
         }
     }
 }
 
-/// The call ends with `error`, or goes on with another attempt and `driver` back.
-fn end<Driver, T, E>(driver: &mut Option<Driver>, error: Option<E>) -> Next<Driver, T, E> {
-    match (error, driver.take()) {
-        (Some(error), _) => Next::Done(Err(error)),
-        (None, Some(driver)) => Next::Retry(driver),
-        (None, None) => unreachable!("a retry step polled after it ended"),
+/// The sleep before the next attempt: then another attempt (`None`), or, if the deadline
+/// cut the sleep, the deadline's error.
+#[inline(always)]
+fn poll_sleep<S: Future<Output = ()>, T, E>(
+    sleep: Pin<&mut S>,
+    then_fail: &mut Option<E>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<T, E>>> {
+    match sleep.poll(cx) {
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(()) => Poll::Ready(then_fail.take().map(Err)),
     }
 }

@@ -40,7 +40,7 @@ pub(crate) mod internal {
         DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
         ViaDisplay,
     };
-    pub use super::driver::{AsyncClock, AsyncDriver, Next, PolicySource, Rebuild, Step};
+    pub use super::driver::{AsyncClock, AsyncDriver, PolicySource, Rebuild, Step};
     pub use super::progress::StdClock;
     pub use super::timeout::Never;
     #[cfg(feature = "tokio")]

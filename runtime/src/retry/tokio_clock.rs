@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::describe::TypeNameOnly;
-use super::driver::{AsyncClock, AsyncDriver, Next};
+use super::driver::{AsyncClock, AsyncDriver};
 use super::hooks::{OnRetry, RetryAfter, When};
 use super::progress::Clock;
 use super::timeout::Deadlines;
@@ -71,10 +71,9 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         let mut driver =
             AsyncDriver::<_, TokioClock, E, _, _>::new(self, L::into_error, TypeNameOnly);
         loop {
-            driver = match driver.step(op()).await {
-                Next::Retry(driver) => driver,
-                Next::Done(result) => return result,
-            };
+            if let Some(result) = driver.step(op(), |result| result).await {
+                return result;
+            }
         }
     }
 }

@@ -88,9 +88,6 @@ impl BlockingClock for StdClock {
 /// zero-sized function items or markers in the expansions.
 pub(crate) struct Progress<C: Clock, E, X = fn(Timeout) -> E, D = TypeNameOnly> {
     attempt: u32,
-    /// Whether the running attempt's limit is the call's `timeout` (`false`: its
-    /// `attempt_timeout`, or none), so that nothing of the limit is held across the attempt.
-    limit_is_call_deadline: bool,
     /// `None` until needed: a call whose first attempt succeeds then writes one word for
     /// it instead of the whole state (it shares the niche of `started`, so costs no space).
     retrying: Option<Retrying<C>>,
@@ -148,7 +145,6 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     {
         Progress {
             attempt: 0,
-            limit_is_call_deadline: false,
             retrying: if L::ANY || O::IS_SET {
                 Some(Retrying {
                     schedule: ScheduleState::default(),
@@ -174,28 +170,54 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         L: Limits,
         X: Fn(Timeout) -> E,
     {
+        match self.attempt_limit(progress) {
+            Some(limit) => Ok(limit),
+            None => Err(self.deadline_passed(progress)),
+        }
+    }
+
+    /// Counts an attempt and says how long it may run (`Some(None)`: unlimited), or `None`
+    /// when the call's deadline has already passed, so that it must not start (it is then
+    /// not counted).
+    #[inline]
+    pub(crate) fn attempt_limit<E, C: Clock, X, D>(
+        &self,
+        progress: &mut Progress<C, E, X, D>,
+    ) -> Option<Option<Duration>>
+    where
+        L: Limits,
+    {
         progress.attempt += 1;
         if !L::ANY {
-            return Ok(None);
+            return Some(None);
         }
         let elapsed = progress.elapsed();
         let call_left = match self.limits.timeout() {
             Some(timeout) if elapsed >= timeout => {
-                let made = progress.attempt - 1;
-                let expired = Timeout::new(made, elapsed, timeout, false);
-                report_deadline(&expired);
-                return Err((progress.into_error)(expired));
+                progress.attempt -= 1;
+                return None;
             }
             Some(timeout) => Some(timeout - elapsed),
             None => None,
         };
-        let (limit, is_call_deadline) = match (call_left, self.limits.attempt_timeout()) {
-            (Some(call), Some(attempt)) if attempt < call => (Some(attempt), false),
-            (Some(call), _) => (Some(call), true),
-            (None, attempt) => (attempt, false),
-        };
-        progress.limit_is_call_deadline = is_call_deadline;
-        Ok(limit)
+        Some(match (call_left, self.limits.attempt_timeout()) {
+            (Some(call), Some(attempt)) => Some(attempt.min(call)),
+            (call, attempt) => call.or(attempt),
+        })
+    }
+
+    /// The call's deadline has passed: its error, reported.
+    #[cold]
+    fn deadline_passed<E, C: Clock, X, D>(&self, progress: &mut Progress<C, E, X, D>) -> E
+    where
+        L: Limits,
+        X: Fn(Timeout) -> E,
+    {
+        let elapsed = progress.elapsed();
+        let whole = self.limits.timeout().unwrap_or(elapsed);
+        let expired = Timeout::new(progress.attempt, elapsed, whole, false);
+        report_deadline(&expired);
+        (progress.into_error)(expired)
     }
 
     /// After each attempt: its result, or the limit it ran into (async). Decides whether to
@@ -237,11 +259,14 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         D: DescribeError<E>,
     {
         let elapsed = progress.elapsed();
-        if progress.limit_is_call_deadline {
-            let whole = self.limits.timeout().unwrap_or(elapsed);
-            let expired = Timeout::new(progress.attempt, elapsed, whole, false);
-            report_deadline(&expired);
-            Flow::Done(Err((progress.into_error)(expired)))
+        // The limit was the call's deadline if that has passed (an `attempt_timeout` no
+        // shorter than the time left gave way to it); otherwise the attempt's own.
+        if self
+            .limits
+            .timeout()
+            .is_some_and(|timeout| elapsed >= timeout)
+        {
+            Flow::Done(Err(self.deadline_passed(progress)))
         } else {
             // An attempt that ran out of time is retryable, whatever `when` says.
             let limit = self.limits.attempt_timeout().unwrap_or(elapsed);

@@ -176,16 +176,14 @@ pub(crate) fn parse_function(
 /// first, so that the body's `return`s and tail coerce to that type (`Box<Concrete>` to
 /// `Box<dyn Error>`, `&Vec<u8>` to `&[u8]`) as in a plain `async fn`.
 // Input:  `-> Result<Box<dyn Error>, E>`, `{ body }`
-// Output: `async { if false { let r: Result<Box<dyn Error>, E> = loop {}; return r; } body }`
+// Output: `async { if false { return never::<Result<Box<dyn Error>, E>>(); } body }`
 pub(crate) fn async_attempt(ret: Option<&Type>, body: &TokenStream) -> TokenStream {
     let site = Span::mixed_site();
     let fake_return = ret.filter(|ty| !mentions_impl_trait(ty)).map(|ty| {
-        let fake = syn::Ident::new("__steadfast_fake_return", site);
         quote::quote_spanned! {site=>
-            #[allow(unreachable_code, clippy::diverging_sub_expression)]
+            #[allow(unreachable_code)]
             if false {
-                let #fake: #ty = loop {};
-                return #fake;
+                return ::steadfast::__private::never::<#ty>();
             }
         }
     });

@@ -47,6 +47,8 @@ pub mod __private {
 
 /// How `tracing` events write the error of the return type `$result`: by `Display`, else
 /// `Debug`, else its type's name, chosen by autoref specialization where the type is known.
+/// Without the `tracing` feature nothing is written, and nothing is chosen.
+#[cfg(feature = "tracing")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __steadfast_describer {
@@ -55,6 +57,16 @@ macro_rules! __steadfast_describer {
         use $crate::__private::{ProbeDebug as _, ProbeDisplay as _, ProbeTypeName as _};
         (&&&$crate::__private::probe::<$result, _>()).describer()
     }};
+}
+
+/// See the `tracing` version.
+#[cfg(not(feature = "tracing"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __steadfast_describer {
+    ($result:ty) => {
+        $crate::__private::TypeNameOnly
+    };
 }
 
 /// When a [`Guard`] runs its closure: always, only on success, or only on unwind.

@@ -323,3 +323,10 @@ pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, panic: crate::Pa
 )]
 #[inline(always)]
 pub fn recover_under_panic_abort() {}
+
+/// A value of any type that is never made: the fake return edge of an async attempt,
+/// `if false { return never::<R>(); }`, which fixes the block's return type to `R` first.
+#[inline(always)]
+pub fn never<R>() -> R {
+    unreachable!("the fake return edge of a retried attempt never runs")
+}

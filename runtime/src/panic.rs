@@ -228,13 +228,31 @@ impl Seen {
     }
 }
 
-/// This thread's recovery scopes: read on every scope entry and exit.
+/// This thread's recovery scopes, in one word read on every scope entry and exit: how
+/// many `Panic::catch` scopes are open, and in [`PENDING`] whether `SEEN` holds a panic not
+/// yet claimed (so `SEEN` itself is touched only after a panic). One word makes a scope's
+/// exit one decrement and one test.
 struct Scopes {
-    /// How many `Panic::catch` scopes are open.
-    depth: Cell<u32>,
-    /// Whether `SEEN` holds a panic not yet claimed; read on every scope exit, so `SEEN`
-    /// itself is touched only after a panic.
-    pending: Cell<bool>,
+    state: Cell<u32>,
+}
+
+/// The bit of [`Scopes::state`] that says a panic is held back.
+const PENDING: u32 = 1 << 31;
+
+impl Scopes {
+    fn depth(&self) -> u32 {
+        self.state.get() & !PENDING
+    }
+
+    fn pending(&self) -> bool {
+        self.state.get() & PENDING != 0
+    }
+
+    fn set_pending(&self, pending: bool) {
+        let depth = self.depth();
+        self.state
+            .set(if pending { depth | PENDING } else { depth });
+    }
 }
 
 thread_local! {
@@ -244,8 +262,7 @@ thread_local! {
     // `SCOPES` is touched (measured by `benches/recover.rs`).
     static SCOPES: Scopes = const {
         Scopes {
-            depth: Cell::new(0),
-            pending: Cell::new(false),
+            state: Cell::new(0),
         }
     };
     /// The panic the hook held back for the innermost scope.
@@ -254,7 +271,7 @@ thread_local! {
 
 /// Takes the held-back panic, if any.
 fn take_pending() -> Option<Seen> {
-    SCOPES.with(|scopes| scopes.pending.set(false));
+    SCOPES.with(|scopes| scopes.set_pending(false));
     SEEN.try_with(|seen| seen.borrow_mut().take())
         .ok()
         .flatten()
@@ -267,7 +284,7 @@ impl Recovering {
     #[inline]
     fn enter() -> Self {
         install_quiet_hook();
-        SCOPES.with(|scopes| scopes.depth.set(scopes.depth.get() + 1));
+        SCOPES.with(|scopes| scopes.state.set(scopes.state.get() + 1));
         Recovering
     }
 }
@@ -276,8 +293,9 @@ impl Drop for Recovering {
     #[inline]
     fn drop(&mut self) {
         let unclaimed = SCOPES.with(|scopes| {
-            scopes.depth.set(scopes.depth.get() - 1);
-            scopes.pending.get()
+            let state = scopes.state.get() - 1;
+            scopes.state.set(state);
+            state & PENDING != 0
         });
         if unclaimed {
             // The scope ends without a panic, yet one was held back: the body caught it
@@ -313,7 +331,7 @@ pub fn install_quiet_hook() {
                 // One panic is held back at a time: a second one while the first is
                 // pending (a cleanup panicking during the unwind) is not the one being
                 // recovered, and prints.
-                if scopes.depth.get() == 0 || scopes.pending.get() {
+                if scopes.depth() == 0 || scopes.pending() {
                     return false;
                 }
                 let seen = Seen {
@@ -334,7 +352,7 @@ pub fn install_quiet_hook() {
                         Err(_) => false,
                     })
                     .unwrap_or(false);
-                scopes.pending.set(stored);
+                scopes.set_pending(stored);
                 stored
             });
             if !held_back {

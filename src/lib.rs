@@ -41,8 +41,8 @@
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, CleanupFn,
-    CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
+    guard, guard_on_success, guard_on_unwind, payload_message, retry, strategy, Attempt, Backoff,
+    CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
     NON_STRING_PAYLOAD,
 };
 

@@ -86,14 +86,14 @@ impl Strategy for OnUnwind {
 /// panic is caught and reported the same way, and the first panic goes on.
 ///
 /// ```
-/// use steadfast_runtime::Guard;
+/// use steadfast::Guard;
 ///
-/// let mut v = steadfast_runtime::guard(Vec::new(), |v| assert_eq!(v, [1, 2]));
+/// let mut v = steadfast::guard(Vec::new(), |v| assert_eq!(v, [1, 2]));
 /// v.push(1);
 /// v.push(2); // DerefMut to the Vec
 /// drop(v); // the closure checks what we built
 ///
-/// let kept: Vec<i32> = Guard::into_inner(steadfast_runtime::guard(vec![7], |_| unreachable!()));
+/// let kept: Vec<i32> = Guard::into_inner(steadfast::guard(vec![7], |_| unreachable!()));
 /// assert_eq!(kept, [7]);
 /// ```
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
@@ -116,7 +116,7 @@ where
     /// Makes a guard with the strategy `S` chosen by type.
     ///
     /// ```
-    /// use steadfast_runtime::{strategy::OnSuccess, Guard};
+    /// use steadfast::{strategy::OnSuccess, Guard};
     ///
     /// let ok = std::cell::Cell::new(false);
     /// {
@@ -143,8 +143,8 @@ where
     /// An associated function, not a method, so that it never hides a method of `T`.
     ///
     /// ```
-    /// let g = steadfast_runtime::guard(String::from("tx"), |_| panic!("rolled back"));
-    /// let tx: String = steadfast_runtime::Guard::into_inner(g);
+    /// let g = steadfast::guard(String::from("tx"), |_| panic!("rolled back"));
+    /// let tx: String = steadfast::Guard::into_inner(g);
     /// assert_eq!(tx, "tx");
     /// ```
     #[inline]
@@ -247,9 +247,9 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 /// #     fn commit(self) -> Result<(), String> { println!("committed {:?}", self.0); Ok(()) }
 /// # }
 /// fn transfer(q: &'static str) -> Result<(), String> {
-///     let mut tx = steadfast_runtime::guard(Tx(Vec::new()), |tx| tx.rollback());
+///     let mut tx = steadfast::guard(Tx(Vec::new()), |tx| tx.rollback());
 ///     tx.execute(q)?; // an early `?` rolls back
-///     steadfast_runtime::Guard::into_inner(tx).commit() // disarm, then commit
+///     steadfast::Guard::into_inner(tx).commit() // disarm, then commit
 /// }
 /// assert!(transfer("insert").is_ok());
 /// assert!(transfer("bad insert").is_err());
@@ -272,7 +272,7 @@ where
 /// ```
 /// let mut log = Vec::new();
 /// {
-///     let _g = steadfast_runtime::guard_on_success(&mut log, |log| log.push("committed"));
+///     let _g = steadfast::guard_on_success(&mut log, |log| log.push("committed"));
 /// }
 /// assert_eq!(log, ["committed"]);
 /// ```
@@ -293,7 +293,7 @@ where
 ///
 /// static ALARM: AtomicBool = AtomicBool::new(false);
 /// let result = std::panic::catch_unwind(|| {
-///     let _g = steadfast_runtime::guard_on_unwind((), |()| ALARM.store(true, Ordering::SeqCst));
+///     let _g = steadfast::guard_on_unwind((), |()| ALARM.store(true, Ordering::SeqCst));
 ///     panic!("boom");
 /// });
 /// assert!(result.is_err());

@@ -7,7 +7,7 @@
 //! ```
 //! let mut log = Vec::new();
 //! {
-//!     let mut log = steadfast_runtime::guard(&mut log, |log| log.push("cleanup"));
+//!     let mut log = steadfast::guard(&mut log, |log| log.push("cleanup"));
 //!     log.push("work");
 //! }
 //! assert_eq!(log, ["work", "cleanup"]);

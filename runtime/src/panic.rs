@@ -51,7 +51,7 @@ impl fmt::Display for Location {
 /// so it converts into the error types of `Result`s.
 ///
 /// ```
-/// let caught = steadfast_runtime::Panic::catch(|| {
+/// let caught = steadfast::Panic::catch(|| {
 ///     let v: Vec<u32> = Vec::new();
 ///     v[3]
 /// });
@@ -75,7 +75,7 @@ impl Panic {
     ///
     /// ```
     /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
-    /// let panic = steadfast_runtime::Panic::from_payload(payload);
+    /// let panic = steadfast::Panic::from_payload(payload);
     /// assert_eq!(panic.message(), "boom");
     /// assert!(panic.location().is_none());
     /// ```
@@ -93,8 +93,8 @@ impl Panic {
     /// "quiet recovery".
     ///
     /// ```
-    /// assert_eq!(steadfast_runtime::Panic::catch(|| 7).ok(), Some(7));
-    /// let err = steadfast_runtime::Panic::catch(|| -> u32 { panic!("no") }).unwrap_err();
+    /// assert_eq!(steadfast::Panic::catch(|| 7).ok(), Some(7));
+    /// let err = steadfast::Panic::catch(|| -> u32 { panic!("no") }).unwrap_err();
     /// assert_eq!(err.message(), "no");
     /// ```
     #[inline]
@@ -112,7 +112,7 @@ impl Panic {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let err = steadfast_runtime::Panic::catch_async(async {
+    /// let err = steadfast::Panic::catch_async(async {
     ///     tokio::task::yield_now().await;
     ///     panic!("in the second poll")
     /// })
@@ -170,7 +170,7 @@ impl Panic {
     /// The payload, to carry the panic on with `std::panic::resume_unwind`.
     ///
     /// ```
-    /// let panic = steadfast_runtime::Panic::catch(|| panic!("again")).unwrap_err();
+    /// let panic = steadfast::Panic::catch(|| panic!("again")).unwrap_err();
     /// let resumed = std::panic::catch_unwind(|| std::panic::resume_unwind(panic.into_payload()));
     /// assert_eq!(resumed.unwrap_err().downcast_ref::<&str>(), Some(&"again"));
     /// ```
@@ -301,8 +301,8 @@ static INSTALL: Once = Once::new();
 /// `None`. Calling this is optional: `#[recover]` and [`Panic::catch`] call it.
 ///
 /// ```
-/// steadfast_runtime::install_quiet_hook();
-/// steadfast_runtime::install_quiet_hook(); // once is enough; again does nothing
+/// steadfast::install_quiet_hook();
+/// steadfast::install_quiet_hook(); // once is enough; again does nothing
 /// ```
 #[inline]
 pub fn install_quiet_hook() {

@@ -27,7 +27,7 @@ pub trait Clock {
 /// ```
 /// use std::cell::Cell;
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{BlockingClock, Clock};
+/// use steadfast::retry::{BlockingClock, Clock};
 ///
 /// thread_local! { static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) }; }
 ///
@@ -42,9 +42,9 @@ pub trait Clock {
 ///     fn sleep(delay: Duration) { NOW.set(NOW.get() + delay) }
 /// }
 ///
-/// let policy = steadfast_runtime::Retry::exp()
+/// let policy = steadfast::Retry::exp()
 ///     .attempts(4)
-///     .jitter(steadfast_runtime::Jitter::None);
+///     .jitter(steadfast::Jitter::None);
 /// let result: Result<(), &str> = policy.run_with_clock::<FakeClock, _, _, _>(|| Err("down"));
 /// assert_eq!(result, Err("down"));
 /// assert_eq!(NOW.get(), Duration::from_millis(700)); // 100 + 200 + 400

@@ -17,7 +17,7 @@ use super::driver::AsyncClock;
 /// ```
 /// # #[cfg(feature = "tokio")] {
 /// use std::time::Duration;
-/// use steadfast_runtime::{Retry, Timeout};
+/// use steadfast::{Retry, Timeout};
 ///
 /// #[derive(Debug)]
 /// enum Error { Busy, TimedOut(Timeout) }
@@ -55,7 +55,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -75,7 +75,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -95,7 +95,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -116,7 +116,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -160,7 +160,7 @@ impl std::error::Error for Timeout {}
 ///
 /// ```
 /// // The default: a policy without deadlines works with any error type.
-/// let policy: steadfast_runtime::Retry = steadfast_runtime::Retry::new();
+/// let policy: steadfast::Retry = steadfast::Retry::new();
 /// let ok: Result<u8, String> = policy.run(|| Ok(1));
 /// assert_eq!(ok, Ok(1));
 /// ```
@@ -171,9 +171,9 @@ pub struct NoTimeout;
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{EveryError, Limited, NoHint, NoHook};
-/// let policy: steadfast_runtime::Retry<EveryError, NoHook, NoHint, Limited> =
-///     steadfast_runtime::Retry::new().timeout(Duration::from_secs(1));
+/// use steadfast::retry::typestate::{EveryError, Limited, NoHint, NoHook};
+/// let policy: steadfast::Retry<EveryError, NoHook, NoHint, Limited> =
+///     steadfast::Retry::new().timeout(Duration::from_secs(1));
 /// # let _ = policy;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,7 +188,7 @@ pub struct Limited {
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{Limits, NoTimeout};
+/// use steadfast::retry::typestate::{Limits, NoTimeout};
 /// assert_eq!(NoTimeout.timeout(), None);
 /// assert!(!<NoTimeout as Limits>::ANY);
 /// ```
@@ -250,7 +250,7 @@ impl Limits for Limited {
 )]
 ///
 /// ```
-/// use steadfast_runtime::{retry::TimeoutError, Timeout};
+/// use steadfast::{retry::typestate::TimeoutError, Timeout};
 /// struct Error(String);
 /// impl From<Timeout> for Error {
 ///     fn from(t: Timeout) -> Self { Error(t.to_string()) }
@@ -276,7 +276,7 @@ impl<E: From<Timeout>> TimeoutError for E {
 /// `E: From<Timeout>`: that bound is what a policy with a timeout asks of its error type.
 ///
 /// ```
-/// use steadfast_runtime::retry::{Deadlines, NoTimeout};
+/// use steadfast::retry::typestate::{Deadlines, NoTimeout};
 /// fn works_with<E, L: Deadlines<E>>() {}
 /// works_with::<String, NoTimeout>(); // no deadline: any error type
 /// ```

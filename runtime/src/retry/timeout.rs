@@ -15,9 +15,8 @@ use super::driver::AsyncClock;
 /// `From<Timeout>`, so that the deadline can be returned as that error.
 ///
 /// ```
-/// # #[cfg(feature = "tokio")] {
 /// use std::time::Duration;
-/// use steadfast::{Retry, Timeout};
+/// use steadfast::{Jitter, Retry, Timeout};
 ///
 /// #[derive(Debug)]
 /// enum Error { Busy, TimedOut(Timeout) }
@@ -25,13 +24,14 @@ use super::driver::AsyncClock;
 ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
 /// }
 ///
-/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1))
+/// let _clock = steadfast::time::pause(); // sleeps move a virtual clock: instant and exact
+/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1)).jitter(Jitter::None)
 ///     .timeout(Duration::from_millis(5));
 /// let result: Result<(), Error> = policy.run(|| Err(Error::Busy));
 /// let Err(Error::TimedOut(t)) = result else { panic!("expected a timeout") };
 /// assert!(!t.is_attempt_timeout());
-/// assert!(t.attempts() >= 1);
-/// # }
+/// assert_eq!(t.attempts(), 5); // at 0, 1, 2, 3 and 4 ms; the sleep after the fifth reaches 5 ms
+/// assert_eq!(t.to_string(), "the timeout of 5ms passed after 5 attempts (5ms)");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeout {
@@ -55,7 +55,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -63,9 +63,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.attempts() >= 1);
+    /// assert_eq!(timeout.attempts(), 5);
     /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -75,7 +77,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -83,9 +85,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.elapsed() >= Duration::from_millis(5));
+    /// assert_eq!(timeout.elapsed(), Duration::from_millis(5));
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -95,7 +99,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -103,7 +107,9 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
     /// assert_eq!(timeout.limit(), Duration::from_millis(5));
     /// ```
@@ -115,8 +121,10 @@ impl Timeout {
     /// opposed to the whole call passing its `timeout`.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
     /// use std::time::Duration;
-    /// use steadfast::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -124,9 +132,20 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(!timeout.is_attempt_timeout()); // the whole call's `timeout` passed
+    /// // Every attempt hangs: each is cancelled after 100 ms, and the last one's deadline is returned.
+    /// let hangs = Retry::fixed().attempts(2).attempt_timeout(Duration::from_millis(100));
+    /// let result = hangs.run_async(std::future::pending::<Result<(), Error>>).await;
+    /// let Err(Error::TimedOut(timeout)) = result else { panic!() };
+    /// assert!(timeout.is_attempt_timeout());
+    /// assert_eq!((timeout.attempts(), timeout.limit()), (2, Duration::from_millis(100)));
+    ///
+    /// // Every attempt fails at once: the whole call's `timeout` passes.
+    /// let busy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = busy.run_async(|| async { Err::<(), _>(Error::Busy) }).await
+    /// else { panic!() };
+    /// assert!(!timeout.is_attempt_timeout());
+    /// # }
     /// ```
     pub fn is_attempt_timeout(&self) -> bool {
         self.attempt_timeout

@@ -79,11 +79,12 @@ impl Strategy for OnUnwind {
 /// Made by [`guard`], [`guard_on_success`] and [`guard_on_unwind`]. The guard dereferences
 /// to its value; [`Guard::into_inner`] takes the value back without running the closure.
 ///
-/// The closure returns `()` or `Result<(), E>` ([`CleanupResult`]); an `Err` it returns is
-/// reported on stderr (or as a `tracing` ERROR event with the `tracing` feature), since a
-/// drop cannot return it. Unlike a plain `Drop` impl (and `scopeguard`), a closure that
-/// panics while the thread is already unwinding does not abort the process: the second
-/// panic is caught and reported the same way, and the first panic goes on.
+/// The closure returns `()` or `Result<(), E>` ([`CleanupResult`](crate::CleanupResult));
+/// an `Err` it returns is reported on stderr (or as a `tracing` ERROR event with the
+/// `tracing` feature), since a drop cannot return it. Unlike a plain `Drop` impl (and
+/// `scopeguard`), a closure that panics while the thread is already unwinding does not
+/// abort the process: the second panic is caught and reported the same way, and the first
+/// panic goes on.
 ///
 /// ```
 /// use steadfast::Guard;
@@ -235,7 +236,8 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 
 /// Guards `value`: `on_drop(value)` runs when the guard goes out of scope, however the
 /// scope ends. The transaction pattern, with a `rollback` that returns a `Result` as those of
-/// rusqlite, postgres and diesel do (an `Err` from it is reported, see [`CleanupResult`]):
+/// rusqlite, postgres and diesel do (an `Err` from it is reported, see
+/// [`CleanupResult`](crate::CleanupResult)):
 ///
 /// ```
 /// # struct Tx(Vec<&'static str>);

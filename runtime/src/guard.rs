@@ -18,7 +18,29 @@ mod sealed {
 
 /// Decides whether a [`Guard`]'s closure runs when the guard is dropped.
 ///
-/// Implemented by [`Always`], [`OnSuccess`] and [`OnUnwind`]; sealed.
+/// Implemented by [`Always`], [`OnSuccess`] and [`OnUnwind`]; sealed. Code that makes
+/// guards may leave the choice to its caller:
+///
+/// ```
+/// use std::cell::RefCell;
+/// use steadfast::strategy::{Always, OnUnwind, Strategy};
+/// use steadfast::{CleanupFn, Guard};
+///
+/// /// A guard that logs `name` when it runs, under the strategy the caller picks.
+/// fn logged<'a, S: Strategy>(
+///     log: &'a RefCell<Vec<&'static str>>,
+///     name: &'static str,
+/// ) -> Guard<(), impl CleanupFn<()> + 'a, S> {
+///     Guard::new((), move |()| log.borrow_mut().push(name))
+/// }
+///
+/// let log = RefCell::new(Vec::new());
+/// {
+///     let _always = logged::<Always>(&log, "always");
+///     let _unwind = logged::<OnUnwind>(&log, "on unwind");
+/// } // left without a panic
+/// assert_eq!(*log.borrow(), ["always"]);
+/// ```
 pub trait Strategy: sealed::Sealed {
     /// Whether the strategy needs to know if the thread was unwinding at creation.
     #[doc(hidden)]
@@ -31,17 +53,74 @@ pub trait Strategy: sealed::Sealed {
 }
 
 /// Run the closure however the scope ends: normally, early, or by a panic.
+///
+/// The strategy of [`guard`] and of a plain `defer!`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+/// use steadfast::{strategy::Always, Guard};
+///
+/// let ran = Cell::new(0);
+/// {
+///     let _g: Guard<_, _, Always> = steadfast::guard((), |()| ran.set(ran.get() + 1));
+/// }
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     let _g: Guard<_, _, Always> = steadfast::guard((), |()| ran.set(ran.get() + 1));
+///     panic!("boom");
+/// }));
+/// assert_eq!(ran.get(), 2); // after the normal exit and after the panic
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Always {}
 
 /// Run the closure only when the scope is left without a new panic.
 ///
 /// This includes an early `return`, `?` with an `Err`, and the drop of an unfinished async
-/// future (a cancelled future is not a panic).
+/// future (a cancelled future is not a panic). The strategy of [`guard_on_success`] and of
+/// `defer!(on_success { ... })`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use steadfast::{strategy::OnSuccess, Guard};
+///
+/// fn step(fail: bool, done: &Cell<u32>) -> Result<(), &'static str> {
+///     let count = |()| done.set(done.get() + 1);
+///     let _g: Guard<_, _, OnSuccess> = steadfast::guard_on_success((), count);
+///     if fail {
+///         return Err("early"); // no panic, so this is success too
+///     }
+///     Ok(())
+/// }
+///
+/// let done = Cell::new(0);
+/// assert!(step(false, &done).is_ok());
+/// assert!(step(true, &done).is_err());
+/// assert_eq!(done.get(), 2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnSuccess {}
 
 /// Run the closure only while unwinding from a panic that began after the guard was made.
+///
+/// The strategy of [`guard_on_unwind`] and of `defer!(on_unwind { ... })`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+/// use steadfast::{strategy::OnUnwind, Guard};
+///
+/// let alarms = Cell::new(0);
+/// let alarm = |()| alarms.set(alarms.get() + 1);
+/// {
+///     let _g: Guard<_, _, OnUnwind> = steadfast::guard_on_unwind((), alarm);
+/// } // no panic: the closure does not run
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     let _g: Guard<_, _, OnUnwind> = steadfast::guard_on_unwind((), alarm);
+///     panic!("boom");
+/// }));
+/// assert_eq!(alarms.get(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnUnwind {}
 

@@ -1,4 +1,20 @@
 //! Tasks that cannot leak: a spawned task is aborted when its guard is dropped.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use steadfast::task::spawn_guarded;
+//!
+//! let ticker = spawn_guarded(async {
+//!     loop {
+//!         tokio::task::yield_now().await;
+//!     }
+//! });
+//! let answer = spawn_guarded(async { 6 * 7 });
+//! assert_eq!(answer.await.unwrap(), 42);
+//! drop(ticker); // the endless task is aborted, not leaked
+//! # }
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;

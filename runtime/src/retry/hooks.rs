@@ -178,6 +178,14 @@ pub struct NoHint;
 /// ```
 pub trait When<E> {
     /// `true` to retry after `error`, `false` to return it at once.
+    ///
+    /// ```
+    /// use steadfast::retry::{typestate::EveryError, When};
+    /// let only_503 = |e: &u16| *e == 503;
+    /// assert!(only_503.should_retry(&503));
+    /// assert!(!only_503.should_retry(&404));
+    /// assert!(When::<u16>::should_retry(&EveryError, &404));
+    /// ```
     fn should_retry(&self, error: &E) -> bool;
 }
 
@@ -210,6 +218,18 @@ pub trait OnRetry<E> {
     /// Whether there is a hook to call (so whether the clock must be read for `elapsed`).
     const IS_SET: bool = true;
     /// Called with the attempt that failed and the delay before the next one.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::time::Duration;
+    /// use steadfast::{Attempt, Retry};
+    ///
+    /// let calls = Cell::new(0);
+    /// let count = |_: &Attempt<'_, &str>| calls.set(calls.get() + 1);
+    /// let policy = Retry::fixed().attempts(3).delay(Duration::ZERO).on_retry(count);
+    /// let _: Result<(), &str> = policy.run(|| Err("busy"));
+    /// assert_eq!(calls.get(), 2); // before each of the two sleeps, not after the last attempt
+    /// ```
     fn on_retry(&self, attempt: &Attempt<'_, E>);
 }
 
@@ -239,6 +259,14 @@ impl<E, F: Fn(&Attempt<'_, E>)> OnRetry<E> for F {
 /// ```
 pub trait RetryAfter<E> {
     /// `Some(delay)` replaces the schedule's delay for the next sleep.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast::retry::{typestate::NoHint, RetryAfter};
+    /// let hint = |e: &u16| (*e == 429).then_some(Duration::from_secs(1));
+    /// assert_eq!(hint.retry_after(&429), Some(Duration::from_secs(1)));
+    /// assert_eq!(RetryAfter::<u16>::retry_after(&NoHint, &429), None);
+    /// ```
     fn retry_after(&self, error: &E) -> Option<Duration>;
 }
 

@@ -1,4 +1,26 @@
 //! The retry policy: schedule, deadlines, hooks, and the loop that drives them.
+//!
+//! [`Retry`] is the policy that `#[retry]` builds from its keys, usable without the macro.
+//! This module holds what its hooks and clocks implement: [`When`], [`OnRetry`] and
+//! [`RetryAfter`] (any closure of the right signature), [`Clock`] and [`BlockingClock`]
+//! (for a clock of your own); [`typestate`] names the types that record which hooks and
+//! deadlines a policy has.
+//!
+//! ```
+//! use std::time::Duration;
+//! use steadfast::retry::When;
+//! use steadfast::Retry;
+//!
+//! let transient = |status: &u16| *status == 503;
+//! assert!(transient.should_retry(&503));
+//!
+//! let mut statuses = [503, 503, 404].into_iter();
+//! let result: Result<(), u16> = Retry::fixed()
+//!     .delay(Duration::ZERO)
+//!     .when(transient)
+//!     .run(|| Err(statuses.next().unwrap()));
+//! assert_eq!(result, Err(404)); // two 503s retried, then a 404 returned at once
+//! ```
 
 mod describe;
 mod driver;

@@ -222,8 +222,21 @@ pub trait Limits {
     #[doc(hidden)]
     fn sleep<C: AsyncClock>(limit: Duration) -> Option<Self::Sleep<C>>;
     /// The call's timeout, if any.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Limits, NoTimeout};
+    /// fn describe<L: Limits>(limits: &L) -> String {
+    ///     limits.timeout().map_or("no deadline".into(), |t| format!("within {t:?}"))
+    /// }
+    /// assert_eq!(describe(&NoTimeout), "no deadline");
+    /// ```
     fn timeout(&self) -> Option<Duration>;
     /// The per-attempt timeout, if any.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Limits, NoTimeout};
+    /// assert_eq!(NoTimeout.attempt_timeout(), None);
+    /// ```
     fn attempt_timeout(&self) -> Option<Duration>;
 }
 
@@ -279,6 +292,16 @@ impl Limits for Limited {
 /// ```
 pub trait TimeoutError {
     /// `Self::from(timeout)`.
+    ///
+    /// ```
+    /// use steadfast::{retry::typestate::TimeoutError, Timeout};
+    ///
+    /// /// What a retry loop of your own returns when its deadline passes.
+    /// fn expired<E: TimeoutError>(timeout: Timeout) -> E {
+    ///     E::from_timeout(timeout)
+    /// }
+    /// let _as_itself: fn(Timeout) -> Timeout = expired; // `Timeout: From<Timeout>`
+    /// ```
     fn from_timeout(timeout: Timeout) -> Self;
 }
 
@@ -301,6 +324,18 @@ impl<E: From<Timeout>> TimeoutError for E {
 /// ```
 pub trait Deadlines<E>: Limits {
     /// Turns a passed deadline into the operation's error.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Deadlines, Limited};
+    /// use steadfast::Timeout;
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    /// let _into_error: fn(Timeout) -> Error = <Limited as Deadlines<Error>>::into_error;
+    /// ```
     fn into_error(timeout: Timeout) -> E;
 }
 

@@ -41,15 +41,11 @@
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, payload_message, retry, strategy, Attempt, Backoff,
-    CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
-    NON_STRING_PAYLOAD,
+    guard, guard_on_success, guard_on_unwind, install_quiet_hook, payload_message, retry, strategy,
+    Attempt, Backoff, CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic,
+    Retry, Timeout, NON_STRING_PAYLOAD,
 };
 
-/// Installs steadfast's quiet panic hook now (`#[recover]` does it on first use).
-pub use steadfast_runtime::install_quiet_hook;
-
-/// Tasks that cannot leak: [`spawn_guarded`](task::spawn_guarded) and [`TaskGuard`](task::TaskGuard).
 #[cfg(feature = "tokio")]
 pub use steadfast_runtime::task;
 

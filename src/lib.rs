@@ -41,15 +41,11 @@
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, retry, strategy, Attempt, Backoff, CleanupFn,
-    CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic, Retry, Timeout,
-    NON_STRING_PAYLOAD,
+    guard, guard_on_success, guard_on_unwind, install_quiet_hook, payload_message, retry, strategy,
+    Attempt, Backoff, CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic,
+    Retry, Timeout, NON_STRING_PAYLOAD,
 };
 
-/// Installs steadfast's quiet panic hook now (`#[recover]` does it on first use).
-pub use steadfast_runtime::install_quiet_hook;
-
-/// Tasks that cannot leak: [`spawn_guarded`](task::spawn_guarded) and [`TaskGuard`](task::TaskGuard).
 #[cfg(feature = "tokio")]
 pub use steadfast_runtime::task;
 
@@ -250,18 +246,7 @@ pub use steadfast_macros::recover;
 ///
 /// # Keys
 ///
-/// | key | value | default | meaning |
-/// | --- | --- | --- | --- |
-/// | `attempts` | integer ≥ 1 (or a `u32` constant) | 3 | total attempts, the first included |
-/// | `backoff` | `"exp"`, `"linear"`, `"fixed"`, `"none"` | `"exp"` | delay before attempt n+1: `delay·2^(n-1)`, `delay·n`, `delay`, 0 |
-/// | `delay` | duration: `"250ms"`, `250ms`, `"1.5s"`; units `ns`, `us`, `ms`, `s`, `m`, `h` | `"100ms"` | base delay |
-/// | `max_delay` | duration | `"30s"` | cap on one delay, applied before jitter |
-/// | `jitter` | `"full"`, `"equal"`, `"decorrelated"`, `"none"` | `"full"` | the AWS formulas (see [`Jitter`]); `"none"` gives the exact schedule |
-/// | `timeout` | duration | none | deadline for the whole call, sleeps included |
-/// | `attempt_timeout` | duration, `async fn` only | none | an attempt still running after this is cancelled and retried |
-/// | `when` | path or closure, `Fn(&E) -> bool` | every `Err` | only errors it accepts are retried |
-/// | `on_retry` | path or closure, `Fn(&Attempt<'_, E>)` | none | called before each sleep |
-/// | `retry_after` | path or closure, `Fn(&E) -> Option<Duration>` | none | a delay the error asks for replaces the schedule's |
+#[doc = include_str!("retry_keys.md")]
 ///
 /// Durations are checked at compile time; an expression of type `Duration` (a constant, or
 /// `Duration::from_millis(5)`) is also accepted.

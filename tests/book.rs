@@ -333,3 +333,123 @@ fn summary_links_and_quoted_errors_are_found() {
         ]
     );
 }
+
+// The `#[retry]` key table lives in one file, which the rustdoc of `steadfast::retry`
+// (`#[doc = include_str!(...)]` in `src/lib.rs`) and the book's chapters include; a key
+// the macro learns is added there, once.
+
+/// The table, inside the facade's package so that `cargo package` ships it with the docs.
+const RETRY_KEYS: &str = "src/retry_keys.md";
+
+/// The header row of the table, which nothing else writes out.
+const KEY_TABLE_HEADER: &str = "| key | value | default | meaning |";
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Whether `line`, with any `///` or `//!` in front, is the header row of a key table.
+fn is_key_table_header(line: &str) -> bool {
+    let line = line.trim_start();
+    let text = line
+        .strip_prefix("///")
+        .or_else(|| line.strip_prefix("//!"))
+        .unwrap_or(line);
+    text.trim() == KEY_TABLE_HEADER
+}
+
+/// The keys of `const KEYS: &[&str] = &[...];` in the macro's parser, in order.
+fn keys_the_macro_accepts(source: &str) -> Vec<String> {
+    let start = source
+        .find("const KEYS")
+        .expect("`const KEYS` in the parser");
+    let list = &source[start..];
+    let open = list.find("= &[").expect("a slice literal") + "= &[".len();
+    let close = open + list[open..].find("];").expect("the end of the slice");
+    list[open..close]
+        .split(',')
+        .map(|item| item.trim().trim_matches('"').to_string())
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
+/// The first cell of every row of a Markdown table, without its backticks.
+fn table_keys(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .filter(|line| line.starts_with('|') && !is_key_table_header(line))
+        .filter(|line| !line.starts_with("| ---"))
+        .map(|line| {
+            let cell = line.split('|').nth(1).unwrap_or("");
+            cell.trim().trim_matches('`').to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_retry_key_table_is_written_once_and_included_by_the_rustdoc_and_the_book() {
+    let table = root().join(RETRY_KEYS);
+    let text = read(&table);
+    assert_eq!(
+        text.lines().next(),
+        Some(KEY_TABLE_HEADER),
+        "{RETRY_KEYS} starts with the table"
+    );
+
+    let lib = read(&root().join("src/lib.rs"));
+    assert!(
+        lib.contains("#[doc = include_str!(\"retry_keys.md\")]"),
+        "the docs of `steadfast::retry` include {RETRY_KEYS}"
+    );
+    let mut written_out = Vec::new();
+    if lib.lines().any(is_key_table_header) {
+        written_out.push("src/lib.rs".to_string());
+    }
+
+    let table = table.canonicalize().expect("the key table exists");
+    let mut including = Vec::new();
+    for md in markdown_files(&book_src()) {
+        let chapter = read(&md);
+        let name = md.strip_prefix(book_src()).unwrap().display().to_string();
+        if chapter.lines().any(is_key_table_header) {
+            written_out.push(format!("book/src/{name}"));
+        }
+        let dir = md.parent().expect("a chapter lives in a directory");
+        let includes_table = includes(&chapter).iter().any(|include| {
+            dir.join(&include.path)
+                .canonicalize()
+                .is_ok_and(|path| path == table)
+        });
+        if includes_table {
+            including.push(name);
+        }
+    }
+    assert!(
+        written_out.is_empty(),
+        "a key table written out by hand instead of included from {RETRY_KEYS}: {written_out:?}"
+    );
+    assert_eq!(including, ["reference.md", "retry.md"]);
+}
+
+#[test]
+fn every_key_the_macro_accepts_has_a_row_in_the_key_table() {
+    let keys = keys_the_macro_accepts(&read(&root().join("macros/src/retry/config.rs")));
+    assert!(keys.len() >= 10, "the parser's keys: {keys:?}");
+    let rows = table_keys(&read(&root().join(RETRY_KEYS)));
+    assert_eq!(
+        rows, keys,
+        "{RETRY_KEYS} has one row per key of `macros/src/retry/config.rs`, in its order"
+    );
+}
+
+#[test]
+fn key_table_rows_and_parser_keys_are_read() {
+    let source = "/// Every key.\npub(crate) const KEYS: &[&str] = &[\n    \"attempts\",\n    \
+                  \"when\",\n];\nconst OTHER: &[&str] = &[\"no\"];\n";
+    assert_eq!(keys_the_macro_accepts(source), ["attempts", "when"]);
+    let table =
+        format!("{KEY_TABLE_HEADER}\n| --- | --- | --- | --- |\n| `attempts` | n | 3 | calls |\n");
+    assert_eq!(table_keys(&table), ["attempts"]);
+    assert!(is_key_table_header(&format!("/// {KEY_TABLE_HEADER}")));
+    assert!(!is_key_table_header("| method | key | default |"));
+}

@@ -41,12 +41,12 @@ mod sealed {
 /// }
 ///
 /// {
-///     let _tx = steadfast_runtime::guard(Tx, |tx| tx.rollback());
+///     let _tx = steadfast::guard(Tx, |tx| tx.rollback());
 /// } // the rollback's `Err("connection reset")` is reported on stderr
 ///
 /// let mut log = Vec::new();
 /// {
-///     let _g = steadfast_runtime::guard(&mut log, |log| log.push("closed")); // `()`
+///     let _g = steadfast::guard(&mut log, |log| log.push("closed")); // `()`
 /// }
 /// assert_eq!(log, ["closed"]);
 /// ```
@@ -65,7 +65,7 @@ mod sealed {
 ///     Ok(sql.len())
 /// }
 ///
-/// let _g = steadfast_runtime::guard("ROLLBACK", |sql| execute(sql).map(drop));
+/// let _g = steadfast::guard("ROLLBACK", |sql| execute(sql).map(drop));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "a cleanup returns `()` or `Result<(), E>` with `E: Debug`, not `{Self}`",
@@ -132,7 +132,7 @@ impl CleanupResult for never::Never {
 ///
 /// ```
 /// use std::cell::Cell;
-/// use steadfast_runtime::{CleanupFn, Guard};
+/// use steadfast::{CleanupFn, Guard};
 ///
 /// struct Conn<'a>(&'a Cell<u32>);
 /// impl Conn<'_> {
@@ -144,7 +144,7 @@ impl CleanupResult for never::Never {
 ///
 /// /// A connection that is closed when the guard drops, unless disarmed.
 /// fn open(closed: &Cell<u32>) -> Guard<Conn<'_>, impl CleanupFn<Conn<'_>>> {
-///     steadfast_runtime::guard(Conn(closed), Conn::close)
+///     steadfast::guard(Conn(closed), Conn::close)
 /// }
 ///
 /// let closed = Cell::new(0);

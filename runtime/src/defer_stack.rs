@@ -18,7 +18,7 @@ use crate::report::run_during_unwind;
 ///
 /// let order = RefCell::new(Vec::new());
 /// {
-///     let mut defers = steadfast_runtime::DeferStack::new();
+///     let mut defers = steadfast::DeferStack::new();
 ///     for i in 0..3 {
 ///         defers.push(move || println!("closing {i}"));
 ///         let order = &order;
@@ -45,7 +45,7 @@ impl<'a> DeferStack<'a> {
     /// An empty stack; it does not allocate until the first push.
     ///
     /// ```
-    /// let defers = steadfast_runtime::DeferStack::new();
+    /// let defers = steadfast::DeferStack::new();
     /// assert!(defers.is_empty());
     /// ```
     pub const fn new() -> Self {
@@ -57,7 +57,7 @@ impl<'a> DeferStack<'a> {
     /// An empty stack with room for `capacity` closures.
     ///
     /// ```
-    /// let defers = steadfast_runtime::DeferStack::with_capacity(8);
+    /// let defers = steadfast::DeferStack::with_capacity(8);
     /// assert_eq!(defers.len(), 0);
     /// ```
     pub fn with_capacity(capacity: usize) -> Self {
@@ -69,7 +69,7 @@ impl<'a> DeferStack<'a> {
     /// Defers `f`: it runs when the stack is dropped, before everything pushed earlier.
     ///
     /// ```
-    /// let mut defers = steadfast_runtime::DeferStack::new();
+    /// let mut defers = steadfast::DeferStack::new();
     /// defers.push(|| println!("second"));
     /// defers.push(|| println!("first"));
     /// assert_eq!(defers.len(), 2);
@@ -81,7 +81,7 @@ impl<'a> DeferStack<'a> {
     /// How many closures are waiting to run.
     ///
     /// ```
-    /// let mut defers = steadfast_runtime::DeferStack::new();
+    /// let mut defers = steadfast::DeferStack::new();
     /// defers.push(|| ());
     /// assert_eq!(defers.len(), 1);
     /// ```
@@ -92,7 +92,7 @@ impl<'a> DeferStack<'a> {
     /// Whether no closure is waiting to run.
     ///
     /// ```
-    /// assert!(steadfast_runtime::DeferStack::new().is_empty());
+    /// assert!(steadfast::DeferStack::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.deferred.is_empty()
@@ -101,7 +101,7 @@ impl<'a> DeferStack<'a> {
     /// Drops every waiting closure without running it (disarms the stack).
     ///
     /// ```
-    /// let mut defers = steadfast_runtime::DeferStack::new();
+    /// let mut defers = steadfast::DeferStack::new();
     /// defers.push(|| unreachable!());
     /// defers.clear();
     /// assert!(defers.is_empty());

@@ -18,7 +18,29 @@ mod sealed {
 
 /// Decides whether a [`Guard`]'s closure runs when the guard is dropped.
 ///
-/// Implemented by [`Always`], [`OnSuccess`] and [`OnUnwind`]; sealed.
+/// Implemented by [`Always`], [`OnSuccess`] and [`OnUnwind`]; sealed. Code that makes
+/// guards may leave the choice to its caller:
+///
+/// ```
+/// use std::cell::RefCell;
+/// use steadfast::strategy::{Always, OnUnwind, Strategy};
+/// use steadfast::{CleanupFn, Guard};
+///
+/// /// A guard that logs `name` when it runs, under the strategy the caller picks.
+/// fn logged<'a, S: Strategy>(
+///     log: &'a RefCell<Vec<&'static str>>,
+///     name: &'static str,
+/// ) -> Guard<(), impl CleanupFn<()> + 'a, S> {
+///     Guard::new((), move |()| log.borrow_mut().push(name))
+/// }
+///
+/// let log = RefCell::new(Vec::new());
+/// {
+///     let _always = logged::<Always>(&log, "always");
+///     let _unwind = logged::<OnUnwind>(&log, "on unwind");
+/// } // left without a panic
+/// assert_eq!(*log.borrow(), ["always"]);
+/// ```
 pub trait Strategy: sealed::Sealed {
     /// Whether the strategy needs to know if the thread was unwinding at creation.
     #[doc(hidden)]
@@ -31,17 +53,74 @@ pub trait Strategy: sealed::Sealed {
 }
 
 /// Run the closure however the scope ends: normally, early, or by a panic.
+///
+/// The strategy of [`guard`] and of a plain `defer!`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+/// use steadfast::{strategy::Always, Guard};
+///
+/// let ran = Cell::new(0);
+/// {
+///     let _g: Guard<_, _, Always> = steadfast::guard((), |()| ran.set(ran.get() + 1));
+/// }
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     let _g: Guard<_, _, Always> = steadfast::guard((), |()| ran.set(ran.get() + 1));
+///     panic!("boom");
+/// }));
+/// assert_eq!(ran.get(), 2); // after the normal exit and after the panic
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Always {}
 
 /// Run the closure only when the scope is left without a new panic.
 ///
 /// This includes an early `return`, `?` with an `Err`, and the drop of an unfinished async
-/// future (a cancelled future is not a panic).
+/// future (a cancelled future is not a panic). The strategy of [`guard_on_success`] and of
+/// `defer!(on_success { ... })`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use steadfast::{strategy::OnSuccess, Guard};
+///
+/// fn step(fail: bool, done: &Cell<u32>) -> Result<(), &'static str> {
+///     let count = |()| done.set(done.get() + 1);
+///     let _g: Guard<_, _, OnSuccess> = steadfast::guard_on_success((), count);
+///     if fail {
+///         return Err("early"); // no panic, so this is success too
+///     }
+///     Ok(())
+/// }
+///
+/// let done = Cell::new(0);
+/// assert!(step(false, &done).is_ok());
+/// assert!(step(true, &done).is_err());
+/// assert_eq!(done.get(), 2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnSuccess {}
 
 /// Run the closure only while unwinding from a panic that began after the guard was made.
+///
+/// The strategy of [`guard_on_unwind`] and of `defer!(on_unwind { ... })`.
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+/// use steadfast::{strategy::OnUnwind, Guard};
+///
+/// let alarms = Cell::new(0);
+/// let alarm = |()| alarms.set(alarms.get() + 1);
+/// {
+///     let _g: Guard<_, _, OnUnwind> = steadfast::guard_on_unwind((), alarm);
+/// } // no panic: the closure does not run
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     let _g: Guard<_, _, OnUnwind> = steadfast::guard_on_unwind((), alarm);
+///     panic!("boom");
+/// }));
+/// assert_eq!(alarms.get(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnUnwind {}
 
@@ -79,21 +158,22 @@ impl Strategy for OnUnwind {
 /// Made by [`guard`], [`guard_on_success`] and [`guard_on_unwind`]. The guard dereferences
 /// to its value; [`Guard::into_inner`] takes the value back without running the closure.
 ///
-/// The closure returns `()` or `Result<(), E>` ([`CleanupResult`]); an `Err` it returns is
-/// reported on stderr (or as a `tracing` ERROR event with the `tracing` feature), since a
-/// drop cannot return it. Unlike a plain `Drop` impl (and `scopeguard`), a closure that
-/// panics while the thread is already unwinding does not abort the process: the second
-/// panic is caught and reported the same way, and the first panic goes on.
+/// The closure returns `()` or `Result<(), E>` ([`CleanupResult`](crate::CleanupResult));
+/// an `Err` it returns is reported on stderr (or as a `tracing` ERROR event with the
+/// `tracing` feature), since a drop cannot return it. Unlike a plain `Drop` impl (and
+/// `scopeguard`), a closure that panics while the thread is already unwinding does not
+/// abort the process: the second panic is caught and reported the same way, and the first
+/// panic goes on.
 ///
 /// ```
-/// use steadfast_runtime::Guard;
+/// use steadfast::Guard;
 ///
-/// let mut v = steadfast_runtime::guard(Vec::new(), |v| assert_eq!(v, [1, 2]));
+/// let mut v = steadfast::guard(Vec::new(), |v| assert_eq!(v, [1, 2]));
 /// v.push(1);
 /// v.push(2); // DerefMut to the Vec
 /// drop(v); // the closure checks what we built
 ///
-/// let kept: Vec<i32> = Guard::into_inner(steadfast_runtime::guard(vec![7], |_| unreachable!()));
+/// let kept: Vec<i32> = Guard::into_inner(steadfast::guard(vec![7], |_| unreachable!()));
 /// assert_eq!(kept, [7]);
 /// ```
 #[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
@@ -116,7 +196,7 @@ where
     /// Makes a guard with the strategy `S` chosen by type.
     ///
     /// ```
-    /// use steadfast_runtime::{strategy::OnSuccess, Guard};
+    /// use steadfast::{strategy::OnSuccess, Guard};
     ///
     /// let ok = std::cell::Cell::new(false);
     /// {
@@ -143,8 +223,8 @@ where
     /// An associated function, not a method, so that it never hides a method of `T`.
     ///
     /// ```
-    /// let g = steadfast_runtime::guard(String::from("tx"), |_| panic!("rolled back"));
-    /// let tx: String = steadfast_runtime::Guard::into_inner(g);
+    /// let g = steadfast::guard(String::from("tx"), |_| panic!("rolled back"));
+    /// let tx: String = steadfast::Guard::into_inner(g);
     /// assert_eq!(tx, "tx");
     /// ```
     #[inline]
@@ -235,7 +315,8 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 
 /// Guards `value`: `on_drop(value)` runs when the guard goes out of scope, however the
 /// scope ends. The transaction pattern, with a `rollback` that returns a `Result` as those of
-/// rusqlite, postgres and diesel do (an `Err` from it is reported, see [`CleanupResult`]):
+/// rusqlite, postgres and diesel do (an `Err` from it is reported, see
+/// [`CleanupResult`](crate::CleanupResult)):
 ///
 /// ```
 /// # struct Tx(Vec<&'static str>);
@@ -247,9 +328,9 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 /// #     fn commit(self) -> Result<(), String> { println!("committed {:?}", self.0); Ok(()) }
 /// # }
 /// fn transfer(q: &'static str) -> Result<(), String> {
-///     let mut tx = steadfast_runtime::guard(Tx(Vec::new()), |tx| tx.rollback());
+///     let mut tx = steadfast::guard(Tx(Vec::new()), |tx| tx.rollback());
 ///     tx.execute(q)?; // an early `?` rolls back
-///     steadfast_runtime::Guard::into_inner(tx).commit() // disarm, then commit
+///     steadfast::Guard::into_inner(tx).commit() // disarm, then commit
 /// }
 /// assert!(transfer("insert").is_ok());
 /// assert!(transfer("bad insert").is_err());
@@ -272,7 +353,7 @@ where
 /// ```
 /// let mut log = Vec::new();
 /// {
-///     let _g = steadfast_runtime::guard_on_success(&mut log, |log| log.push("committed"));
+///     let _g = steadfast::guard_on_success(&mut log, |log| log.push("committed"));
 /// }
 /// assert_eq!(log, ["committed"]);
 /// ```
@@ -293,7 +374,7 @@ where
 ///
 /// static ALARM: AtomicBool = AtomicBool::new(false);
 /// let result = std::panic::catch_unwind(|| {
-///     let _g = steadfast_runtime::guard_on_unwind((), |()| ALARM.store(true, Ordering::SeqCst));
+///     let _g = steadfast::guard_on_unwind((), |()| ALARM.store(true, Ordering::SeqCst));
 ///     panic!("boom");
 /// });
 /// assert!(result.is_err());

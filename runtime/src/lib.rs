@@ -7,7 +7,7 @@
 //! ```
 //! let mut log = Vec::new();
 //! {
-//!     let mut log = steadfast_runtime::guard(&mut log, |log| log.push("cleanup"));
+//!     let mut log = steadfast::guard(&mut log, |log| log.push("cleanup"));
 //!     log.push("work");
 //! }
 //! assert_eq!(log, ["work", "cleanup"]);
@@ -80,6 +80,19 @@ macro_rules! __steadfast_describer {
 /// scope then panics anew *inside* a `catch_unwind` in that same `Drop`. std exposes only
 /// whether the thread is unwinding, not how many panics deep, so that nested panic is taken
 /// for the older one (`on_success` runs, `on_unwind` does not).
+///
+/// ```
+/// use std::cell::Cell;
+/// use steadfast::strategy::{OnSuccess, OnUnwind};
+/// use steadfast::Guard;
+///
+/// let (committed, alarmed) = (Cell::new(false), Cell::new(false));
+/// {
+///     let _commit = Guard::<_, _, OnSuccess>::new((), |()| committed.set(true));
+///     let _alarm = Guard::<_, _, OnUnwind>::new((), |()| alarmed.set(true));
+/// } // left without a panic
+/// assert!(committed.get() && !alarmed.get());
+/// ```
 pub mod strategy {
     pub use crate::guard::{Always, OnSuccess, OnUnwind, Strategy};
 }

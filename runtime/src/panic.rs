@@ -11,7 +11,15 @@ use std::task::Poll;
 
 use crate::report::payload_message;
 
-/// Where a panic happened: file, line and column.
+/// Where a panic happened: file, line and column, as [`Panic::location`] gives it.
+///
+/// ```
+/// let panic = steadfast::Panic::catch(|| panic!("here")).unwrap_err();
+/// let location = panic.location().unwrap();
+/// assert_eq!(location.file(), file!());
+/// let (file, line, column) = (location.file(), location.line(), location.column());
+/// assert_eq!(location.to_string(), format!("{file}:{line}:{column}"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
     file: String,
@@ -21,16 +29,32 @@ pub struct Location {
 
 impl Location {
     /// The source file, as the compiler named it.
+    ///
+    /// ```
+    /// let panic = steadfast::Panic::catch(|| panic!("here")).unwrap_err();
+    /// assert_eq!(panic.location().map(|l| l.file()), Some(file!()));
+    /// ```
     pub fn file(&self) -> &str {
         &self.file
     }
 
     /// The line, from 1.
+    ///
+    /// ```
+    /// let (caught, line) = (steadfast::Panic::catch(|| panic!("here")), line!());
+    /// assert_eq!(caught.unwrap_err().location().map(|l| l.line()), Some(line));
+    /// ```
     pub fn line(&self) -> u32 {
         self.line
     }
 
     /// The column, from 1.
+    ///
+    /// ```
+    /// let caught = steadfast::Panic::catch(|| panic!("here"));
+    /// let column = caught.unwrap_err().location().map(|l| l.column()).unwrap();
+    /// assert!(column > 1); // where `panic!` begins on its line
+    /// ```
     pub fn column(&self) -> u32 {
         self.column
     }
@@ -51,7 +75,7 @@ impl fmt::Display for Location {
 /// so it converts into the error types of `Result`s.
 ///
 /// ```
-/// let caught = steadfast_runtime::Panic::catch(|| {
+/// let caught = steadfast::Panic::catch(|| {
 ///     let v: Vec<u32> = Vec::new();
 ///     v[3]
 /// });
@@ -68,6 +92,11 @@ pub struct Panic {
 }
 
 /// What [`Panic::message`] says of a payload that is neither `&str` nor `String`.
+///
+/// ```
+/// let panic = steadfast::Panic::catch(|| -> u8 { std::panic::panic_any(42) }).unwrap_err();
+/// assert_eq!(panic.message(), steadfast::NON_STRING_PAYLOAD);
+/// ```
 pub const NON_STRING_PAYLOAD: &str = "<panic payload that is not a string>";
 
 impl Panic {
@@ -75,7 +104,7 @@ impl Panic {
     ///
     /// ```
     /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
-    /// let panic = steadfast_runtime::Panic::from_payload(payload);
+    /// let panic = steadfast::Panic::from_payload(payload);
     /// assert_eq!(panic.message(), "boom");
     /// assert!(panic.location().is_none());
     /// ```
@@ -93,8 +122,8 @@ impl Panic {
     /// "quiet recovery".
     ///
     /// ```
-    /// assert_eq!(steadfast_runtime::Panic::catch(|| 7).ok(), Some(7));
-    /// let err = steadfast_runtime::Panic::catch(|| -> u32 { panic!("no") }).unwrap_err();
+    /// assert_eq!(steadfast::Panic::catch(|| 7).ok(), Some(7));
+    /// let err = steadfast::Panic::catch(|| -> u32 { panic!("no") }).unwrap_err();
     /// assert_eq!(err.message(), "no");
     /// ```
     #[inline]
@@ -112,7 +141,7 @@ impl Panic {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let err = steadfast_runtime::Panic::catch_async(async {
+    /// let err = steadfast::Panic::catch_async(async {
     ///     tokio::task::yield_now().await;
     ///     panic!("in the second poll")
     /// })
@@ -152,17 +181,45 @@ impl Panic {
 
     /// The panic's message: the `&str` or `String` given to `panic!`, or
     /// [`NON_STRING_PAYLOAD`] for a payload of another type.
+    ///
+    /// ```
+    /// let panic = steadfast::Panic::catch(|| panic!("disk {} is full", 3)).unwrap_err();
+    /// assert_eq!(panic.message(), "disk 3 is full");
+    ///
+    /// let other = steadfast::Panic::catch(|| -> u8 { std::panic::panic_any(42) }).unwrap_err();
+    /// assert_eq!(other.message(), steadfast::NON_STRING_PAYLOAD);
+    /// ```
     pub fn message(&self) -> &str {
         self.message.as_deref().unwrap_or(NON_STRING_PAYLOAD)
     }
 
     /// Where the panic happened, when the panic was caught by steadfast on the thread that
     /// panicked (not for a payload that reached it from elsewhere, such as a joined task).
+    ///
+    /// ```
+    /// let (caught, line) = (steadfast::Panic::catch(|| panic!("here")), line!());
+    /// let location = caught.unwrap_err().location().cloned().unwrap();
+    /// assert_eq!((location.file(), location.line()), (file!(), line));
+    ///
+    /// // A payload caught by someone else comes without a location.
+    /// let payload = std::panic::catch_unwind(|| panic!("elsewhere")).unwrap_err();
+    /// assert!(steadfast::Panic::from_payload(payload).location().is_none());
+    /// ```
     pub fn location(&self) -> Option<&Location> {
         self.location.as_ref()
     }
 
     /// The name of the thread that panicked, if it has one and it is known.
+    ///
+    /// ```
+    /// let panic = std::thread::Builder::new()
+    ///     .name("worker".into())
+    ///     .spawn(|| steadfast::Panic::catch(|| panic!("boom")).unwrap_err())
+    ///     .unwrap()
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(panic.thread(), Some("worker"));
+    /// ```
     pub fn thread(&self) -> Option<&str> {
         self.thread.as_deref()
     }
@@ -170,7 +227,7 @@ impl Panic {
     /// The payload, to carry the panic on with `std::panic::resume_unwind`.
     ///
     /// ```
-    /// let panic = steadfast_runtime::Panic::catch(|| panic!("again")).unwrap_err();
+    /// let panic = steadfast::Panic::catch(|| panic!("again")).unwrap_err();
     /// let resumed = std::panic::catch_unwind(|| std::panic::resume_unwind(panic.into_payload()));
     /// assert_eq!(resumed.unwrap_err().downcast_ref::<&str>(), Some(&"again"));
     /// ```
@@ -319,8 +376,8 @@ static INSTALL: Once = Once::new();
 /// `None`. Calling this is optional: `#[recover]` and [`Panic::catch`] call it.
 ///
 /// ```
-/// steadfast_runtime::install_quiet_hook();
-/// steadfast_runtime::install_quiet_hook(); // once is enough; again does nothing
+/// steadfast::install_quiet_hook();
+/// steadfast::install_quiet_hook(); // once is enough; again does nothing
 /// ```
 #[inline]
 pub fn install_quiet_hook() {

@@ -9,7 +9,7 @@ use std::fmt;
 ///
 /// ```
 /// let payload = std::panic::catch_unwind(|| panic!("disk {} is full", 3)).unwrap_err();
-/// assert_eq!(steadfast_runtime::payload_message(&*payload), Some("disk 3 is full"));
+/// assert_eq!(steadfast::payload_message(&*payload), Some("disk 3 is full"));
 /// ```
 pub fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
     if let Some(s) = payload.downcast_ref::<&'static str>() {

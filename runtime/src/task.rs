@@ -1,4 +1,20 @@
 //! Tasks that cannot leak: a spawned task is aborted when its guard is dropped.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use steadfast::task::spawn_guarded;
+//!
+//! let ticker = spawn_guarded(async {
+//!     loop {
+//!         tokio::task::yield_now().await;
+//!     }
+//! });
+//! let answer = spawn_guarded(async { 6 * 7 });
+//! assert_eq!(answer.await.unwrap(), 42);
+//! drop(ticker); // the endless task is aborted, not leaked
+//! # }
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,13 +34,13 @@ use crate::panic::Panic;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// let metrics = tokio::runtime::Handle::current().metrics();
-/// let helper = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+/// let helper = steadfast::task::spawn_guarded(std::future::pending::<()>());
 /// assert_eq!(metrics.num_alive_tasks(), 1);
 /// drop(helper); // aborts the task
 /// tokio::task::yield_now().await;
 /// assert_eq!(metrics.num_alive_tasks(), 0);
 ///
-/// let answer = steadfast_runtime::task::spawn_guarded(async { 6 * 7 }).await;
+/// let answer = steadfast::task::spawn_guarded(async { 6 * 7 }).await;
 /// assert_eq!(answer.unwrap(), 42);
 /// # }
 /// ```
@@ -50,8 +66,8 @@ where
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
-/// let guard: steadfast_runtime::task::TaskGuard<u32> =
-///     steadfast_runtime::task::spawn_guarded(async { 7 });
+/// let guard: steadfast::task::TaskGuard<u32> =
+///     steadfast::task::spawn_guarded(async { 7 });
 /// assert_eq!(guard.await.unwrap(), 7);
 /// # }
 /// ```
@@ -69,7 +85,7 @@ impl<T> TaskGuard<T> {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let handle = steadfast_runtime::task::spawn_guarded(async { 1 }).detach();
+    /// let handle = steadfast::task::spawn_guarded(async { 1 }).detach();
     /// assert_eq!(handle.await.unwrap(), 1);
     /// # }
     /// ```
@@ -84,7 +100,7 @@ impl<T> TaskGuard<T> {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let guard = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+    /// let guard = steadfast::task::spawn_guarded(std::future::pending::<()>());
     /// guard.abort();
     /// let err = guard.await.unwrap_err();
     /// assert!(err.message().contains("cancelled"));
@@ -101,7 +117,7 @@ impl<T> TaskGuard<T> {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let guard = steadfast_runtime::task::spawn_guarded(std::future::pending::<()>());
+    /// let guard = steadfast::task::spawn_guarded(std::future::pending::<()>());
     /// assert!(!guard.is_finished());
     /// # }
     /// ```

@@ -85,7 +85,7 @@ impl<W, O, A, L: Limits, F: Fn() -> Retry<W, O, A, L>> PolicySource for Rebuild<
     }
 }
 
-/// Where an async call stands, and its policy: see the [module](self).
+/// Where an async call stands, and its policy: see the opening comment of `retry/driver.rs`.
 pub struct AsyncDriver<S, C: Clock, E, X, D> {
     policy: S,
     progress: Progress<C, E, X, D>,

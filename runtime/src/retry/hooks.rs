@@ -7,7 +7,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::{Attempt, Retry};
+/// use steadfast::{Attempt, Retry};
 ///
 /// let log = std::cell::RefCell::new(Vec::new());
 /// let mut calls = 0;
@@ -34,7 +34,7 @@ impl<'a, E> Attempt<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    /// use steadfast::{Attempt, Jitter, Retry};
     ///
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
@@ -53,7 +53,7 @@ impl<'a, E> Attempt<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    /// use steadfast::{Attempt, Jitter, Retry};
     ///
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
@@ -72,7 +72,7 @@ impl<'a, E> Attempt<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    /// use steadfast::{Attempt, Jitter, Retry};
     ///
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
@@ -91,7 +91,7 @@ impl<'a, E> Attempt<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    /// use steadfast::{Attempt, Jitter, Retry};
     ///
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
@@ -111,7 +111,7 @@ impl<'a, E> Attempt<'a, E> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Attempt, Jitter, Retry};
+    /// use steadfast::{Attempt, Jitter, Retry};
     ///
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
@@ -142,7 +142,7 @@ impl<E: fmt::Debug> fmt::Debug for Attempt<'_, E> {
 /// The default `when`: every error is retried.
 ///
 /// ```
-/// use steadfast_runtime::retry::{EveryError, When};
+/// use steadfast::retry::{typestate::EveryError, When};
 /// assert!(When::<std::io::Error>::should_retry(&EveryError, &std::io::ErrorKind::Other.into()));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub struct EveryError;
 /// The default `on_retry`: nothing is called.
 ///
 /// ```
-/// use steadfast_runtime::retry::{NoHook, OnRetry};
+/// use steadfast::retry::{typestate::NoHook, OnRetry};
 /// assert!(!<NoHook as OnRetry<std::io::Error>>::IS_SET);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -160,7 +160,7 @@ pub struct NoHook;
 /// The default `retry_after`: the schedule alone decides each delay.
 ///
 /// ```
-/// use steadfast_runtime::retry::{NoHint, RetryAfter};
+/// use steadfast::retry::{typestate::NoHint, RetryAfter};
 /// assert_eq!(RetryAfter::<&str>::retry_after(&NoHint, &"busy"), None);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -171,13 +171,21 @@ pub struct NoHint;
 /// Implemented by [`EveryError`] and by every `Fn(&E) -> bool`.
 ///
 /// ```
-/// use steadfast_runtime::retry::When;
+/// use steadfast::retry::When;
 /// let transient = |e: &u16| *e == 503;
 /// assert!(transient.should_retry(&503));
 /// assert!(!transient.should_retry(&404));
 /// ```
 pub trait When<E> {
     /// `true` to retry after `error`, `false` to return it at once.
+    ///
+    /// ```
+    /// use steadfast::retry::{typestate::EveryError, When};
+    /// let only_503 = |e: &u16| *e == 503;
+    /// assert!(only_503.should_retry(&503));
+    /// assert!(!only_503.should_retry(&404));
+    /// assert!(When::<u16>::should_retry(&EveryError, &404));
+    /// ```
     fn should_retry(&self, error: &E) -> bool;
 }
 
@@ -200,9 +208,9 @@ impl<E, F: Fn(&E) -> bool> When<E> for F {
 /// Implemented by [`NoHook`] and by every `Fn(&Attempt<'_, E>)`.
 ///
 /// ```
-/// use steadfast_runtime::retry::{NoHook, OnRetry};
+/// use steadfast::retry::{typestate::NoHook, OnRetry};
 /// fn is_set<H: OnRetry<u16>>(_: &H) -> bool { H::IS_SET }
-/// let log = |a: &steadfast_runtime::Attempt<'_, u16>| eprintln!("attempt {} failed", a.number());
+/// let log = |a: &steadfast::Attempt<'_, u16>| eprintln!("attempt {} failed", a.number());
 /// assert!(is_set(&log));
 /// assert!(!is_set(&NoHook));
 /// ```
@@ -210,6 +218,18 @@ pub trait OnRetry<E> {
     /// Whether there is a hook to call (so whether the clock must be read for `elapsed`).
     const IS_SET: bool = true;
     /// Called with the attempt that failed and the delay before the next one.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::time::Duration;
+    /// use steadfast::{Attempt, Retry};
+    ///
+    /// let calls = Cell::new(0);
+    /// let count = |_: &Attempt<'_, &str>| calls.set(calls.get() + 1);
+    /// let policy = Retry::fixed().attempts(3).delay(Duration::ZERO).on_retry(count);
+    /// let _: Result<(), &str> = policy.run(|| Err("busy"));
+    /// assert_eq!(calls.get(), 2); // before each of the two sleeps, not after the last attempt
+    /// ```
     fn on_retry(&self, attempt: &Attempt<'_, E>);
 }
 
@@ -232,13 +252,21 @@ impl<E, F: Fn(&Attempt<'_, E>)> OnRetry<E> for F {
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::RetryAfter;
+/// use steadfast::retry::RetryAfter;
 /// let hint = |e: &(u16, u64)| (e.0 == 429).then(|| Duration::from_secs(e.1));
 /// assert_eq!(hint.retry_after(&(429, 2)), Some(Duration::from_secs(2)));
 /// assert_eq!(hint.retry_after(&(500, 2)), None);
 /// ```
 pub trait RetryAfter<E> {
     /// `Some(delay)` replaces the schedule's delay for the next sleep.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast::retry::{typestate::NoHint, RetryAfter};
+    /// let hint = |e: &u16| (*e == 429).then_some(Duration::from_secs(1));
+    /// assert_eq!(hint.retry_after(&429), Some(Duration::from_secs(1)));
+    /// assert_eq!(RetryAfter::<u16>::retry_after(&NoHint, &429), None);
+    /// ```
     fn retry_after(&self, error: &E) -> Option<Duration>;
 }
 

@@ -1,4 +1,26 @@
 //! The retry policy: schedule, deadlines, hooks, and the loop that drives them.
+//!
+//! [`Retry`] is the policy that `#[retry]` builds from its keys, usable without the macro.
+//! This module holds what its hooks and clocks implement: [`When`], [`OnRetry`] and
+//! [`RetryAfter`] (any closure of the right signature), [`Clock`] and [`BlockingClock`]
+//! (for a clock of your own); [`typestate`] names the types that record which hooks and
+//! deadlines a policy has.
+//!
+//! ```
+//! use std::time::Duration;
+//! use steadfast::retry::When;
+//! use steadfast::Retry;
+//!
+//! let transient = |status: &u16| *status == 503;
+//! assert!(transient.should_retry(&503));
+//!
+//! let mut statuses = [503, 503, 404].into_iter();
+//! let result: Result<(), u16> = Retry::fixed()
+//!     .delay(Duration::ZERO)
+//!     .when(transient)
+//!     .run(|| Err(statuses.next().unwrap()));
+//! assert_eq!(result, Err(404)); // two 503s retried, then a 404 returned at once
+//! ```
 
 mod describe;
 mod driver;
@@ -79,7 +101,7 @@ use schedule::{Schedule, ScheduleState};
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::{Jitter, Retry};
+/// use steadfast::{Jitter, Retry};
 ///
 /// const POLICY: Retry = Retry::exp()
 ///     .attempts(3)
@@ -110,7 +132,7 @@ impl Retry {
     /// jitter, no timeout, every error retried.
     ///
     /// ```
-    /// let policy = steadfast_runtime::Retry::new();
+    /// let policy = steadfast::Retry::new();
     /// assert_eq!(policy.max_attempts(), 3);
     /// ```
     pub const fn new() -> Self {
@@ -134,9 +156,9 @@ impl Retry {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let delays: Vec<_> = steadfast_runtime::Retry::exp()
+    /// let delays: Vec<_> = steadfast::Retry::exp()
     ///     .attempts(4)
-    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .jitter(steadfast::Jitter::None)
     ///     .delays()
     ///     .collect();
     /// assert_eq!(delays, [100, 200, 400].map(Duration::from_millis));
@@ -149,9 +171,9 @@ impl Retry {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let delays: Vec<_> = steadfast_runtime::Retry::linear()
+    /// let delays: Vec<_> = steadfast::Retry::linear()
     ///     .attempts(4)
-    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .jitter(steadfast::Jitter::None)
     ///     .delays()
     ///     .collect();
     /// assert_eq!(delays, [100, 200, 300].map(Duration::from_millis));
@@ -164,9 +186,9 @@ impl Retry {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let delays: Vec<_> = steadfast_runtime::Retry::fixed()
+    /// let delays: Vec<_> = steadfast::Retry::fixed()
     ///     .attempts(3)
-    ///     .jitter(steadfast_runtime::Jitter::None)
+    ///     .jitter(steadfast::Jitter::None)
     ///     .delays()
     ///     .collect();
     /// assert_eq!(delays, [100, 100].map(Duration::from_millis));
@@ -187,7 +209,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// `0` is taken as `1`: the operation always runs once.
     ///
     /// ```
-    /// let policy = steadfast_runtime::Retry::new().attempts(5);
+    /// let policy = steadfast::Retry::new().attempts(5);
     /// assert_eq!(policy.max_attempts(), 5);
     /// assert_eq!(policy.delays().len(), 4);
     /// ```
@@ -199,7 +221,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// How the delay grows between attempts.
     ///
     /// ```
-    /// use steadfast_runtime::{Backoff, Retry};
+    /// use steadfast::{Backoff, Retry};
     /// let policy = Retry::new().backoff(Backoff::None);
     /// assert!(policy.delays().all(|d| d.is_zero()));
     /// ```
@@ -212,7 +234,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Jitter, Retry};
+    /// use steadfast::{Jitter, Retry};
     /// let policy = Retry::fixed().delay(Duration::from_secs(1)).jitter(Jitter::None);
     /// assert_eq!(policy.delays().next(), Some(Duration::from_secs(1)));
     /// ```
@@ -225,7 +247,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Jitter, Retry};
+    /// use steadfast::{Jitter, Retry};
     /// let policy = Retry::exp().attempts(10).max_delay(Duration::from_millis(250)).jitter(Jitter::None);
     /// assert_eq!(policy.delays().max(), Some(Duration::from_millis(250)));
     /// ```
@@ -238,7 +260,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Jitter, Retry};
+    /// use steadfast::{Jitter, Retry};
     /// let policy = Retry::fixed().attempts(50).jitter(Jitter::Equal);
     /// assert!(policy.delays().all(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)));
     /// ```
@@ -251,7 +273,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// and reproductions; in production the default per-call seed spreads clients apart).
     ///
     /// ```
-    /// let policy = steadfast_runtime::Retry::exp().attempts(6).seed(42);
+    /// let policy = steadfast::Retry::exp().attempts(6).seed(42);
     /// assert!(policy.delays().eq(policy.delays()));
     /// ```
     pub const fn seed(mut self, seed: u64) -> Self {
@@ -262,7 +284,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// Total attempts allowed.
     ///
     /// ```
-    /// assert_eq!(steadfast_runtime::Retry::new().max_attempts(), 3);
+    /// assert_eq!(steadfast::Retry::new().max_attempts(), 3);
     /// ```
     pub const fn max_attempts(&self) -> u32 {
         self.attempts
@@ -273,7 +295,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Jitter, Retry};
+    /// use steadfast::{Jitter, Retry};
     /// let policy = Retry::exp().attempts(4).jitter(Jitter::None);
     /// let total: Duration = policy.delays().sum();
     /// assert_eq!(total, Duration::from_millis(700));
@@ -299,7 +321,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = steadfast_runtime::Retry::new().timeout(Duration::from_secs(2));
+    /// let policy = steadfast::Retry::new().timeout(Duration::from_secs(2));
     /// assert_eq!(policy.max_attempts(), 3);
     /// ```
     pub const fn timeout(self, timeout: Duration) -> Retry<W, O, A, Limited> {
@@ -315,7 +337,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = steadfast_runtime::Retry::new().attempt_timeout(Duration::from_millis(500));
+    /// let policy = steadfast::Retry::new().attempt_timeout(Duration::from_millis(500));
     /// assert_eq!(policy.max_attempts(), 3);
     /// ```
     pub const fn attempt_timeout(self, attempt_timeout: Duration) -> Retry<W, O, A, Limited> {
@@ -350,7 +372,7 @@ impl<W, O, A> Retry<W, O, A, Limited> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = steadfast_runtime::Retry::new()
+    /// let policy = steadfast::Retry::new()
     ///     .attempt_timeout(Duration::from_millis(100))
     ///     .timeout(Duration::from_secs(1));
     /// assert_eq!(policy.max_attempts(), 3);
@@ -364,7 +386,7 @@ impl<W, O, A> Retry<W, O, A, Limited> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = steadfast_runtime::Retry::new()
+    /// let policy = steadfast::Retry::new()
     ///     .timeout(Duration::from_secs(1))
     ///     .attempt_timeout(Duration::from_millis(100));
     /// assert_eq!(policy.max_attempts(), 3);
@@ -380,7 +402,7 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
     ///
     /// ```
     /// let mut calls = 0;
-    /// let result: Result<(), &str> = steadfast_runtime::Retry::new()
+    /// let result: Result<(), &str> = steadfast::Retry::new()
     ///     .when(|e: &&str| *e == "busy")
     ///     .run(|| { calls += 1; Err("denied") });
     /// assert_eq!((result, calls), (Err("denied"), 1));
@@ -410,8 +432,8 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
     /// [`Attempt`] for an example).
     ///
     /// ```
-    /// let policy = steadfast_runtime::Retry::new()
-    ///     .on_retry(|a: &steadfast_runtime::Attempt<'_, std::io::Error>| eprintln!("{}", a.error()));
+    /// let policy = steadfast::Retry::new()
+    ///     .on_retry(|a: &steadfast::Attempt<'_, std::io::Error>| eprintln!("{}", a.error()));
     /// # let _ = policy;
     /// ```
     pub const fn on_retry<O>(self, on_retry: O) -> Retry<W, O, A, L> {
@@ -442,7 +464,7 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
     /// ```
     /// use std::time::Duration;
     /// struct Throttled { wait: Duration }
-    /// let policy = steadfast_runtime::Retry::new()
+    /// let policy = steadfast::Retry::new()
     ///     .retry_after(|e: &Throttled| Some(e.wait));
     /// # let _ = policy;
     /// ```
@@ -476,7 +498,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// ```
     /// use std::time::Duration;
     /// let mut calls = 0;
-    /// let result: Result<u32, &str> = steadfast_runtime::Retry::fixed()
+    /// let result: Result<u32, &str> = steadfast::Retry::fixed()
     ///     .delay(Duration::from_millis(1))
     ///     .run(|| { calls += 1; Err("still down") });
     /// assert_eq!(result, Err("still down"));

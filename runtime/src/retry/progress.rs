@@ -12,12 +12,61 @@ use super::Retry;
 
 /// A source of time for a driver: `std`'s clock for sync calls, tokio's (which
 /// `tokio::time::pause` controls) for async ones.
+///
+/// Implement it, with [`BlockingClock`], for [`Retry::run_with_clock`] to read and sleep on
+/// a clock of your own:
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use steadfast::retry::Clock;
+///
+/// /// The thread's clock of `steadfast::time`, which a test can pause.
+/// struct ThreadClock;
+/// impl Clock for ThreadClock {
+///     type Instant = Instant;
+///     fn now() -> Instant { steadfast::time::now() }
+///     fn since(earlier: Instant) -> Duration { steadfast::time::now() - earlier }
+/// }
+///
+/// let clock = steadfast::time::pause();
+/// let start = ThreadClock::now();
+/// clock.advance(Duration::from_secs(1));
+/// assert_eq!(ThreadClock::since(start), Duration::from_secs(1));
+/// ```
 pub trait Clock {
     /// A point in time.
     type Instant: Copy;
     /// Now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast::retry::Clock;
+    ///
+    /// /// A fake clock, in whole seconds, that never moves.
+    /// struct Stopped;
+    /// impl Clock for Stopped {
+    ///     type Instant = u64;
+    ///     fn now() -> u64 { 7 }
+    ///     fn since(earlier: u64) -> Duration { Duration::from_secs(Self::now() - earlier) }
+    /// }
+    /// assert_eq!(Stopped::now(), 7);
+    /// ```
     fn now() -> Self::Instant;
     /// Time passed since `earlier`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use steadfast::retry::Clock;
+    ///
+    /// struct Real;
+    /// impl Clock for Real {
+    ///     type Instant = Instant;
+    ///     fn now() -> Instant { Instant::now() }
+    ///     fn since(earlier: Instant) -> Duration { earlier.elapsed() }
+    /// }
+    /// let start = Real::now();
+    /// assert!(Real::since(start) < Duration::from_secs(60));
+    /// ```
     fn since(earlier: Self::Instant) -> Duration;
 }
 
@@ -27,7 +76,7 @@ pub trait Clock {
 /// ```
 /// use std::cell::Cell;
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{BlockingClock, Clock};
+/// use steadfast::retry::{BlockingClock, Clock};
 ///
 /// thread_local! { static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) }; }
 ///
@@ -42,15 +91,39 @@ pub trait Clock {
 ///     fn sleep(delay: Duration) { NOW.set(NOW.get() + delay) }
 /// }
 ///
-/// let policy = steadfast_runtime::Retry::exp()
+/// let policy = steadfast::Retry::exp()
 ///     .attempts(4)
-///     .jitter(steadfast_runtime::Jitter::None);
+///     .jitter(steadfast::Jitter::None);
 /// let result: Result<(), &str> = policy.run_with_clock::<FakeClock, _, _, _>(|| Err("down"));
 /// assert_eq!(result, Err("down"));
 /// assert_eq!(NOW.get(), Duration::from_millis(700)); // 100 + 200 + 400
 /// ```
 pub trait BlockingClock: Clock {
     /// Blocks for `delay` (or, for a fake clock, moves time on by it).
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::time::Duration;
+    /// use steadfast::retry::{BlockingClock, Clock};
+    /// use steadfast::{Jitter, Retry};
+    ///
+    /// thread_local! { static SLEPT: Cell<Duration> = const { Cell::new(Duration::ZERO) }; }
+    ///
+    /// /// Adds up the sleeps instead of sleeping.
+    /// struct Counting;
+    /// impl Clock for Counting {
+    ///     type Instant = ();
+    ///     fn now() {}
+    ///     fn since(_: ()) -> Duration { SLEPT.get() }
+    /// }
+    /// impl BlockingClock for Counting {
+    ///     fn sleep(delay: Duration) { SLEPT.set(SLEPT.get() + delay) }
+    /// }
+    ///
+    /// let policy = Retry::fixed().attempts(3).jitter(Jitter::None);
+    /// let _: Result<(), &str> = policy.run_with_clock::<Counting, _, _, _>(|| Err("down"));
+    /// assert_eq!(SLEPT.get(), Duration::from_millis(200)); // two sleeps of 100 ms
+    /// ```
     fn sleep(delay: Duration);
 }
 

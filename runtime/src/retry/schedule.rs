@@ -17,7 +17,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::{Backoff, Jitter, Retry};
+/// use steadfast::{Backoff, Jitter, Retry};
 /// let linear = Retry::new().backoff(Backoff::Linear).attempts(4).jitter(Jitter::None);
 /// assert_eq!(linear.delays().collect::<Vec<_>>(), [100, 200, 300].map(Duration::from_millis));
 /// ```
@@ -51,7 +51,7 @@ pub enum Backoff {
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::{Jitter, Retry};
+/// use steadfast::{Jitter, Retry};
 /// let equal = Retry::fixed().attempts(20).jitter(Jitter::Equal);
 /// assert!(equal.delays().all(|d| d >= Duration::from_millis(50) && d <= Duration::from_millis(100)));
 /// ```
@@ -75,7 +75,7 @@ pub enum Jitter {
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::{Jitter, Retry};
+/// use steadfast::{Jitter, Retry};
 ///
 /// let policy = Retry::exp().attempts(4).delay(Duration::from_millis(100)).jitter(Jitter::None);
 /// let delays: Vec<Duration> = policy.delays().collect();

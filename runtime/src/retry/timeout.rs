@@ -15,9 +15,8 @@ use super::driver::AsyncClock;
 /// `From<Timeout>`, so that the deadline can be returned as that error.
 ///
 /// ```
-/// # #[cfg(feature = "tokio")] {
 /// use std::time::Duration;
-/// use steadfast_runtime::{Retry, Timeout};
+/// use steadfast::{Jitter, Retry, Timeout};
 ///
 /// #[derive(Debug)]
 /// enum Error { Busy, TimedOut(Timeout) }
@@ -25,13 +24,14 @@ use super::driver::AsyncClock;
 ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
 /// }
 ///
-/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1))
+/// let _clock = steadfast::time::pause(); // sleeps move a virtual clock: instant and exact
+/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1)).jitter(Jitter::None)
 ///     .timeout(Duration::from_millis(5));
 /// let result: Result<(), Error> = policy.run(|| Err(Error::Busy));
 /// let Err(Error::TimedOut(t)) = result else { panic!("expected a timeout") };
 /// assert!(!t.is_attempt_timeout());
-/// assert!(t.attempts() >= 1);
-/// # }
+/// assert_eq!(t.attempts(), 5); // at 0, 1, 2, 3 and 4 ms; the sleep after the fifth reaches 5 ms
+/// assert_eq!(t.to_string(), "the timeout of 5ms passed after 5 attempts (5ms)");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeout {
@@ -55,7 +55,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -63,9 +63,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.attempts() >= 1);
+    /// assert_eq!(timeout.attempts(), 5);
     /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -75,7 +77,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -83,9 +85,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.elapsed() >= Duration::from_millis(5));
+    /// assert_eq!(timeout.elapsed(), Duration::from_millis(5));
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -95,7 +99,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -103,7 +107,9 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast::time::pause();
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
     /// assert_eq!(timeout.limit(), Duration::from_millis(5));
     /// ```
@@ -115,8 +121,10 @@ impl Timeout {
     /// opposed to the whole call passing its `timeout`.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -124,9 +132,20 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(!timeout.is_attempt_timeout()); // the whole call's `timeout` passed
+    /// // Every attempt hangs: each is cancelled after 100 ms, and the last one's deadline is returned.
+    /// let hangs = Retry::fixed().attempts(2).attempt_timeout(Duration::from_millis(100));
+    /// let result = hangs.run_async(std::future::pending::<Result<(), Error>>).await;
+    /// let Err(Error::TimedOut(timeout)) = result else { panic!() };
+    /// assert!(timeout.is_attempt_timeout());
+    /// assert_eq!((timeout.attempts(), timeout.limit()), (2, Duration::from_millis(100)));
+    ///
+    /// // Every attempt fails at once: the whole call's `timeout` passes.
+    /// let busy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
+    /// let Err(Error::TimedOut(timeout)) = busy.run_async(|| async { Err::<(), _>(Error::Busy) }).await
+    /// else { panic!() };
+    /// assert!(!timeout.is_attempt_timeout());
+    /// # }
     /// ```
     pub fn is_attempt_timeout(&self) -> bool {
         self.attempt_timeout
@@ -160,7 +179,7 @@ impl std::error::Error for Timeout {}
 ///
 /// ```
 /// // The default: a policy without deadlines works with any error type.
-/// let policy: steadfast_runtime::Retry = steadfast_runtime::Retry::new();
+/// let policy: steadfast::Retry = steadfast::Retry::new();
 /// let ok: Result<u8, String> = policy.run(|| Ok(1));
 /// assert_eq!(ok, Ok(1));
 /// ```
@@ -171,9 +190,9 @@ pub struct NoTimeout;
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{EveryError, Limited, NoHint, NoHook};
-/// let policy: steadfast_runtime::Retry<EveryError, NoHook, NoHint, Limited> =
-///     steadfast_runtime::Retry::new().timeout(Duration::from_secs(1));
+/// use steadfast::retry::typestate::{EveryError, Limited, NoHint, NoHook};
+/// let policy: steadfast::Retry<EveryError, NoHook, NoHint, Limited> =
+///     steadfast::Retry::new().timeout(Duration::from_secs(1));
 /// # let _ = policy;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -188,7 +207,7 @@ pub struct Limited {
 ///
 /// ```
 /// use std::time::Duration;
-/// use steadfast_runtime::retry::{Limits, NoTimeout};
+/// use steadfast::retry::typestate::{Limits, NoTimeout};
 /// assert_eq!(NoTimeout.timeout(), None);
 /// assert!(!<NoTimeout as Limits>::ANY);
 /// ```
@@ -203,8 +222,21 @@ pub trait Limits {
     #[doc(hidden)]
     fn sleep<C: AsyncClock>(limit: Duration) -> Option<Self::Sleep<C>>;
     /// The call's timeout, if any.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Limits, NoTimeout};
+    /// fn describe<L: Limits>(limits: &L) -> String {
+    ///     limits.timeout().map_or("no deadline".into(), |t| format!("within {t:?}"))
+    /// }
+    /// assert_eq!(describe(&NoTimeout), "no deadline");
+    /// ```
     fn timeout(&self) -> Option<Duration>;
     /// The per-attempt timeout, if any.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Limits, NoTimeout};
+    /// assert_eq!(NoTimeout.attempt_timeout(), None);
+    /// ```
     fn attempt_timeout(&self) -> Option<Duration>;
 }
 
@@ -250,7 +282,7 @@ impl Limits for Limited {
 )]
 ///
 /// ```
-/// use steadfast_runtime::{retry::TimeoutError, Timeout};
+/// use steadfast::{retry::typestate::TimeoutError, Timeout};
 /// struct Error(String);
 /// impl From<Timeout> for Error {
 ///     fn from(t: Timeout) -> Self { Error(t.to_string()) }
@@ -260,6 +292,16 @@ impl Limits for Limited {
 /// ```
 pub trait TimeoutError {
     /// `Self::from(timeout)`.
+    ///
+    /// ```
+    /// use steadfast::{retry::typestate::TimeoutError, Timeout};
+    ///
+    /// /// What a retry loop of your own returns when its deadline passes.
+    /// fn expired<E: TimeoutError>(timeout: Timeout) -> E {
+    ///     E::from_timeout(timeout)
+    /// }
+    /// let _as_itself: fn(Timeout) -> Timeout = expired; // `Timeout: From<Timeout>`
+    /// ```
     fn from_timeout(timeout: Timeout) -> Self;
 }
 
@@ -276,12 +318,24 @@ impl<E: From<Timeout>> TimeoutError for E {
 /// `E: From<Timeout>`: that bound is what a policy with a timeout asks of its error type.
 ///
 /// ```
-/// use steadfast_runtime::retry::{Deadlines, NoTimeout};
+/// use steadfast::retry::typestate::{Deadlines, NoTimeout};
 /// fn works_with<E, L: Deadlines<E>>() {}
 /// works_with::<String, NoTimeout>(); // no deadline: any error type
 /// ```
 pub trait Deadlines<E>: Limits {
     /// Turns a passed deadline into the operation's error.
+    ///
+    /// ```
+    /// use steadfast::retry::typestate::{Deadlines, Limited};
+    /// use steadfast::Timeout;
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    /// let _into_error: fn(Timeout) -> Error = <Limited as Deadlines<Error>>::into_error;
+    /// ```
     fn into_error(timeout: Timeout) -> E;
 }
 

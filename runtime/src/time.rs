@@ -112,7 +112,10 @@ impl Drop for Paused {
     fn drop(&mut self) {
         // An outer pause goes on from where this one left virtual time.
         let moved = self.elapsed();
-        PAUSED.set(self.previous.map(|(origin, offset)| (origin, offset + moved)));
+        PAUSED.set(
+            self.previous
+                .map(|(origin, offset)| (origin, offset + moved)),
+        );
     }
 }
 

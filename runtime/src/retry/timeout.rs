@@ -12,7 +12,7 @@ use std::time::Duration;
 /// ```
 /// # #[cfg(feature = "tokio")] {
 /// use std::time::Duration;
-/// use steadfast_runtime::{Retry, Timeout};
+/// use steadfast_runtime::{Jitter, Retry, Timeout};
 ///
 /// #[derive(Debug)]
 /// enum Error { Busy, TimedOut(Timeout) }
@@ -20,12 +20,16 @@ use std::time::Duration;
 ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
 /// }
 ///
-/// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1))
-///     .timeout(Duration::from_millis(5));
+/// // Virtual time for this thread: the sleeps take none, and the deadline is exact.
+/// let clock = steadfast_runtime::time::pause();
+/// let policy = Retry::fixed().attempts(100).delay(Duration::from_secs(1)).jitter(Jitter::None)
+///     .timeout(Duration::from_secs(5));
 /// let result: Result<(), Error> = policy.run(|| Err(Error::Busy));
 /// let Err(Error::TimedOut(t)) = result else { panic!("expected a timeout") };
 /// assert!(!t.is_attempt_timeout());
-/// assert!(t.attempts() >= 1);
+/// // Attempts at 0, 1, 2, 3 and 4 s; the sleep after the fifth is cut to end at the deadline.
+/// assert_eq!(t.attempts(), 5);
+/// assert_eq!(clock.elapsed(), Duration::from_secs(5));
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,7 +54,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast_runtime::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -58,9 +62,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast_runtime::time::pause(); // virtual time: exact, and no real sleeps
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_secs(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_secs(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.attempts() >= 1);
+    /// assert_eq!(timeout.attempts(), 5); // at 0, 1, 2, 3 and 4 s
     /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -70,7 +76,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast_runtime::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -78,9 +84,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast_runtime::time::pause(); // virtual time: exact, and no real sleeps
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_secs(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_secs(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert!(timeout.elapsed() >= Duration::from_millis(5));
+    /// assert_eq!(timeout.elapsed(), Duration::from_secs(5));
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -90,7 +98,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast_runtime::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -98,9 +106,11 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast_runtime::time::pause(); // virtual time: exact, and no real sleeps
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_secs(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_secs(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert_eq!(timeout.limit(), Duration::from_millis(5));
+    /// assert_eq!(timeout.limit(), Duration::from_secs(5));
     /// ```
     pub fn limit(&self) -> Duration {
         self.limit
@@ -111,7 +121,7 @@ impl Timeout {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use steadfast_runtime::{Retry, Timeout};
+    /// use steadfast_runtime::{Jitter, Retry, Timeout};
     ///
     /// #[derive(Debug)]
     /// enum Error { Busy, TimedOut(Timeout) }
@@ -119,7 +129,9 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).timeout(Duration::from_millis(5));
+    /// let _clock = steadfast_runtime::time::pause(); // virtual time: exact, and no real sleeps
+    /// let policy = Retry::fixed().attempts(50).delay(Duration::from_secs(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_secs(5));
     /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
     /// assert!(!timeout.is_attempt_timeout()); // the whole call's `timeout` passed
     /// ```

@@ -12,8 +12,9 @@
 //! `main` checks that the client slept exactly the schedule and that the server answered
 //! three requests. The sockets are real, so their I/O takes real time, but no timer is
 //! pending while it does (the client has no `attempt_timeout`): a paused clock jumps to the
-//! next timer whenever the runtime waits, and would fire such a deadline early. A client
-//! facing a real network sets one, on the real clock, as `cookbook_client.rs` does.
+//! next timer whenever the runtime has nothing ready to run, and could fire such a deadline
+//! while a reply is still on its way. A client facing a real network sets one, on the real
+//! clock, as `cookbook_client.rs` does.
 
 use std::fmt;
 use std::io;

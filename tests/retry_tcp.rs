@@ -283,8 +283,8 @@ async fn attempt_timeout_gives_up_on_a_hung_connection_and_closes_it() {
     // before the second connection was answered.
     assert_eq!(server.seen.closed_by_client.load(Ordering::SeqCst), 1);
     // Real sockets need the real clock (a paused one jumps to the next timer whenever the
-    // runtime waits, real I/O included), so nothing here counts on how long an attempt
-    // takes: on a loaded machine a later attempt could also run past its 200 ms and be
+    // runtime has nothing ready, even while real I/O is in flight), so nothing here counts
+    // on how long an attempt takes: on a loaded machine a later attempt could also run past its 200 ms and be
     // retried. Whichever connection answered, every attempt before it timed out.
     let answered = server.connections();
     assert_eq!(body, format!("/slow from connection {answered}"));

@@ -2,14 +2,15 @@
 //!
 //! Run it with `cargo run --example cookbook_timing`. A real service would install
 //! `tracing-subscriber`; this example writes a small subscriber by hand, to stay within the
-//! crate's dependencies, and prints each span with its fields when it closes. The async part
-//! runs on tokio's paused clock, so the times printed there are exact.
+//! crate's dependencies, and prints each span with its fields when it closes. It runs on
+//! paused clocks, steadfast's for the sync part and tokio's for the async one, so the times
+//! it prints are exact, and `main` checks every line the subscriber printed.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use steadfast::defer;
@@ -19,13 +20,18 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Instrument, Metadata, Subscriber};
 
 // ANCHOR: sync_timing
-fn price(items: &[u32]) -> u32 {
+fn price(items: &[u32], work: Duration) -> u32 {
     let span = tracing::info_span!("price", items = items.len(), elapsed_us = Empty);
     let _entered = span.enter();
-    let started = std::time::Instant::now();
+    // The thread's clock: the real one, unless a test paused it.
+    let started = steadfast::time::now();
     // Declared after `_entered`, so it runs first, while the span is still entered.
-    defer! { span.record("elapsed_us", started.elapsed().as_micros() as u64); }
+    defer! {
+        let elapsed = steadfast::time::now() - started;
+        span.record("elapsed_us", elapsed.as_micros() as u64);
+    }
     tracing::info!("pricing");
+    steadfast::time::sleep(work); // stands for the pricing work
     items.iter().sum()
 }
 // ANCHOR_END: sync_timing
@@ -57,6 +63,15 @@ async fn checkout(order: u32, work: Duration) -> Result<u32, String> {
 struct PrintSpans {
     next_id: AtomicU64,
     spans: Mutex<HashMap<u64, OpenSpan>>,
+    /// Every line printed, in order, for the example to check.
+    printed: Mutex<Vec<String>>,
+}
+
+impl PrintSpans {
+    fn print(&self, line: String) {
+        println!("  {line}");
+        self.printed.lock().unwrap().push(line);
+    }
 }
 
 struct OpenSpan {
@@ -114,7 +129,7 @@ impl Subscriber for PrintSpans {
         let name = inside
             .and_then(|id| spans.get(&id))
             .map_or("-", |open| open.name);
-        println!("  event in {name}:{fields}");
+        self.print(format!("event in {name}:{fields}"));
     }
 
     fn enter(&self, span: &Id) {
@@ -142,7 +157,7 @@ impl Subscriber for PrintSpans {
             return false;
         }
         if let Some(closed) = spans.remove(&span.into_u64()) {
-            println!("  span {} closed:{}", closed.name, closed.fields);
+            self.print(format!("span {} closed:{}", closed.name, closed.fields));
         }
         true
     }
@@ -150,30 +165,55 @@ impl Subscriber for PrintSpans {
 // ANCHOR_END: subscriber
 
 fn main() {
+    let _clock = steadfast::time::pause(); // steadfast's clock, which `price` reads
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .start_paused(true)
+        .start_paused(true) // tokio's, which `checkout` reads
         .build()
         .expect("a tokio runtime");
-    tracing::subscriber::with_default(PrintSpans::default(), || {
+    let subscriber = Arc::new(PrintSpans::default());
+    tracing::subscriber::with_default(Arc::clone(&subscriber), || {
         // ANCHOR: main
-        println!("a sync function (the microseconds vary from run to run):");
-        println!("  -> {}", price(&[3, 4, 5]));
+        println!("a sync function:");
+        let total = price(&[3, 4, 5], Duration::from_micros(1_500));
+        println!("  -> {total}");
+        assert_eq!(total, 12);
 
         runtime.block_on(async {
             println!("an async function that succeeds:");
-            println!("  -> {:?}", checkout(2, Duration::from_millis(30)).await);
+            let paid = checkout(2, Duration::from_millis(30)).await;
+            println!("  -> {paid:?}");
+            assert_eq!(paid, Ok(2));
             println!("one that fails:");
-            println!("  -> {:?}", checkout(3, Duration::from_millis(20)).await);
+            let declined = checkout(3, Duration::from_millis(20)).await;
+            println!("  -> {declined:?}");
+            assert_eq!(declined, Err("order 3: card declined".to_string()));
             println!("one that a timeout cancels after 50 ms:");
             let cancelled = timeout(
                 Duration::from_millis(50),
                 checkout(4, Duration::from_secs(1)),
-            );
-            println!("  -> {:?}", cancelled.await);
+            )
+            .await;
+            println!("  -> {cancelled:?}");
+            assert!(cancelled.is_err());
         });
         // ANCHOR_END: main
     });
+    // Every time recorded is exact: the work each call was given, or the 50 ms after which
+    // the timeout dropped the last one.
+    assert_eq!(
+        *subscriber.printed.lock().unwrap(),
+        [
+            "event in price: message=pricing",
+            "span price closed: items=3 elapsed_us=1500",
+            "event in checkout: message=charging the card",
+            "span checkout closed: order=2 elapsed_ms=30",
+            "event in checkout: message=charging the card",
+            "span checkout closed: order=3 elapsed_ms=20",
+            "event in checkout: message=charging the card",
+            "span checkout closed: order=4 elapsed_ms=50",
+        ]
+    );
 }
 
 #[cfg(test)]

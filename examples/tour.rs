@@ -1,27 +1,48 @@
 //! A tour of steadfast: every macro, each printing what it did.
 //!
-//! Run it with `cargo run --example tour`.
+//! Run it with `cargo run --example tour`. Each line it shows is also kept, and `main`
+//! checks them, so the tour (and its test, `tests::runs`) fails if a macro stops doing what
+//! it says. Its retries sleep on paused clocks: the tour is instant and its times exact.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use steadfast::{defer, recover, retry, Attempt, DeferStack, Guard, Panic, Timeout};
 
+thread_local! {
+    /// The lines `show!` printed and `shown` has not taken yet.
+    static SHOWN: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Prints a line of the tour, indented, and keeps it for `main` to check.
+macro_rules! show {
+    ($($format:tt)*) => {{
+        let line = format!($($format)*);
+        println!("  {line}");
+        SHOWN.with_borrow_mut(|shown| shown.push(line));
+    }};
+}
+
+/// The lines shown since the last call, in order.
+fn shown() -> Vec<String> {
+    SHOWN.with_borrow_mut(std::mem::take)
+}
+
 // ANCHOR: defer_order
 fn reverse_order() {
-    defer! { println!("  defer 1 runs last"); }
-    defer! { println!("  defer 2 runs first"); }
-    println!("  the body runs, then the defers in reverse order:");
+    defer! { show!("defer 1 runs last"); }
+    defer! { show!("defer 2 runs first"); }
+    show!("the body runs, then the defers in reverse order:");
 }
 // ANCHOR_END: defer_order
 
 // ANCHOR: defer_exits
 fn early_exit(fail: bool) -> Result<(), String> {
-    defer! { println!("  cleanup ran (fail = {fail})"); }
+    defer! { show!("cleanup ran (fail = {fail})"); }
     if fail {
         Err("an early `?`".to_string())?;
     }
-    println!("  reached the end of the body");
+    show!("reached the end of the body");
     Ok(())
 }
 // ANCHOR_END: defer_exits
@@ -29,16 +50,16 @@ fn early_exit(fail: bool) -> Result<(), String> {
 // ANCHOR: defer_move
 fn arguments_are_evaluated_at_the_defer() {
     let mut i = 10;
-    defer!(move { println!("  the move defer saw i = {i}"); });
+    defer!(move { show!("the move defer saw i = {i}"); });
     i = 20;
-    println!("  the body set i = {i}");
+    show!("the body set i = {i}");
 }
 // ANCHOR_END: defer_move
 
 // ANCHOR: defer_modes
 fn modes(panics: bool) {
-    defer!(on_success { println!("  on_success: left without a panic"); });
-    defer!(on_unwind { println!("  on_unwind: unwinding from a panic"); });
+    defer!(on_success { show!("on_success: left without a panic"); });
+    defer!(on_unwind { show!("on_unwind: unwinding from a panic"); });
     if panics {
         panic!("something broke");
     }
@@ -48,13 +69,13 @@ fn modes(panics: bool) {
 // ANCHOR: defer_loop
 fn loops() {
     for i in 0..3 {
-        defer!(move { println!("  defer! in the loop body: end of iteration {i}"); });
+        defer!(move { show!("defer! in the loop body: end of iteration {i}"); });
     }
     let mut defers = DeferStack::new();
     for i in 0..3 {
-        defers.push(move || println!("  DeferStack, at the end of the function: {i}"));
+        defers.push(move || show!("DeferStack, at the end of the function: {i}"));
     }
-    println!("  the loops are done; the DeferStack runs when it drops:");
+    show!("the loops are done; the DeferStack runs when it drops:");
 }
 // ANCHOR_END: defer_loop
 
@@ -68,14 +89,14 @@ impl Transaction {
         if query.contains("DROP") {
             return Err(format!("refused: {query}"));
         }
-        println!("  [{}] executed {query}", self.log);
+        show!("[{}] executed {query}", self.log);
         Ok(())
     }
     fn commit(self) {
-        println!("  [{}] committed", self.log);
+        show!("[{}] committed", self.log);
     }
     fn rollback(self) {
-        println!("  [{}] rolled back", self.log);
+        show!("[{}] rolled back", self.log);
     }
 }
 
@@ -116,8 +137,8 @@ fn is_transient(e: &FetchError) -> bool {
 }
 
 fn log_retry(a: &Attempt<'_, FetchError>) {
-    println!(
-        "  attempt {}/{} failed: {}; next in {:?}",
+    show!(
+        "attempt {}/{} failed: {}; next in {:?}",
         a.number(),
         a.max_attempts(),
         a.error(),
@@ -191,29 +212,72 @@ fn main() {
         let payload = info.payload();
         let message = (payload.downcast_ref::<&str>().copied())
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-        println!("  (panic: {})", message.unwrap_or("?"));
+        show!("(panic: {})", message.unwrap_or("?"));
     }));
 
     println!("defer! runs in reverse order:");
     reverse_order();
+    assert_eq!(
+        shown(),
+        [
+            "the body runs, then the defers in reverse order:",
+            "defer 2 runs first",
+            "defer 1 runs last",
+        ]
+    );
 
     println!("\ndefer! runs on every exit path:");
-    let _ = early_exit(false);
-    let _ = early_exit(true);
+    assert_eq!(early_exit(false), Ok(()));
+    assert_eq!(
+        shown(),
+        ["reached the end of the body", "cleanup ran (fail = false)"]
+    );
+    assert_eq!(early_exit(true), Err("an early `?`".to_string()));
+    assert_eq!(shown(), ["cleanup ran (fail = true)"]);
 
     println!("\ndefer!(move ...) evaluates its captures at the defer, like Go:");
     arguments_are_evaluated_at_the_defer();
+    assert_eq!(
+        shown(),
+        ["the body set i = 20", "the move defer saw i = 10"]
+    );
 
     println!("\non_success and on_unwind:");
     modes(false);
-    let _ = std::panic::catch_unwind(|| modes(true));
+    assert_eq!(shown(), ["on_success: left without a panic"]);
+    assert!(std::panic::catch_unwind(|| modes(true)).is_err());
+    assert_eq!(
+        shown(),
+        [
+            "(panic: something broke)",
+            "on_unwind: unwinding from a panic"
+        ]
+    );
 
     println!("\na defer! belongs to its block; DeferStack to the function:");
     loops();
+    assert_eq!(
+        shown(),
+        [
+            "defer! in the loop body: end of iteration 0",
+            "defer! in the loop body: end of iteration 1",
+            "defer! in the loop body: end of iteration 2",
+            "the loops are done; the DeferStack runs when it drops:",
+            "DeferStack, at the end of the function: 2",
+            "DeferStack, at the end of the function: 1",
+            "DeferStack, at the end of the function: 0",
+        ]
+    );
 
     println!("\na guard that owns a value (the transaction pattern):");
-    let _ = transfer("tx1", "INSERT INTO t VALUES (1)");
-    let _ = transfer("tx2", "DROP TABLE t");
+    assert_eq!(transfer("tx1", "INSERT INTO t VALUES (1)"), Ok(()));
+    assert_eq!(
+        shown(),
+        ["[tx1] executed INSERT INTO t VALUES (1)", "[tx1] committed"]
+    );
+    let refused = transfer("tx2", "DROP TABLE t");
+    assert_eq!(refused, Err("refused: DROP TABLE t".to_string()));
+    assert_eq!(shown(), ["[tx2] rolled back"]);
 
     println!("\na defer that panics while another panic unwinds does not abort:");
     let caught = std::panic::catch_unwind(|| {
@@ -221,24 +285,39 @@ fn main() {
         panic!("the original panic");
     });
     let payload = caught.expect_err("the original panic reaches the caller");
-    println!(
-        "  the caller caught: {:?}",
+    show!(
+        "the caller caught: {:?}",
         payload.downcast_ref::<&str>().unwrap_or(&"?")
+    );
+    assert_eq!(
+        shown(),
+        [
+            "(panic: the original panic)",
+            "(panic: the defer's own panic)",
+            "the caller caught: \"the original panic\"",
+        ]
     );
 
     println!("\n#[retry] on a sync function, with a predicate and a hook:");
+    // Sync retries sleep on this thread's clock; paused, a sleep takes no real time and
+    // moves virtual time on by exactly its length.
+    let clock = steadfast::time::pause();
     let calls = Cell::new(0);
-    println!(
-        "  -> {:?} after {} calls",
-        fetch(&calls, "/index"),
-        calls.get()
+    let result = fetch(&calls, "/index");
+    show!("-> {result:?} after {} calls", calls.get());
+    assert_eq!(
+        shown(),
+        [
+            "attempt 1/4 failed: busy (call 1); next in 2ms",
+            "attempt 2/4 failed: busy (call 2); next in 4ms",
+            "-> Ok(\"contents of /index\") after 3 calls",
+        ]
     );
+    assert_eq!(clock.elapsed(), Duration::from_millis(2 + 4));
     let calls = Cell::new(0);
-    println!(
-        "  -> {:?} after {} call",
-        fetch(&calls, "/missing"),
-        calls.get()
-    );
+    let result = fetch(&calls, "/missing");
+    show!("-> {result:?} after {} call", calls.get());
+    assert_eq!(shown(), ["-> Err(NotFound) after 1 call"]);
 
     println!("\n#[retry] on an async method: a hung attempt is cancelled and retried:");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -250,12 +329,14 @@ fn main() {
         let started = tokio::time::Instant::now();
         let mut client = Client { calls: 0 };
         let result = client.call().await;
-        println!(
-            "  -> {result:?} after {} calls, {:?} on tokio's clock",
+        show!(
+            "-> {result:?} after {} calls, {:?} on tokio's clock",
             client.calls,
             started.elapsed()
         );
     });
+    // 1 s until the hung attempt is cancelled, then a 100 ms sleep.
+    assert_eq!(shown(), ["-> Ok(2) after 2 calls, 1.1s on tokio's clock"]);
 
     println!("\nthe same policy without the macro:");
     let policy = steadfast::Retry::fixed()
@@ -270,26 +351,45 @@ fn main() {
             Ok(tries)
         }
     });
-    println!("  -> {result:?}");
+    show!("-> {result:?}");
+    assert_eq!(shown(), ["-> Ok(2)"]);
+    drop(clock);
 
     println!("\n#[recover]: a panic becomes a value, and the panic hook stays quiet:");
     // The tour's own hook above would print recovered panics too: restore the default
     // one, which steadfast's quiet hook chains to.
     let _ = std::panic::take_hook();
-    println!(
-        "  parse_port(\"localhost:8080\") -> {:?}",
+    show!(
+        "parse_port(\"localhost:8080\") -> {:?}",
         parse_port("localhost:8080")
     );
+    assert_eq!(shown(), ["parse_port(\"localhost:8080\") -> Ok(8080)"]);
     match parse_port("localhost") {
-        Err(ParseError::Panicked(panic)) => println!(
-            "  parse_port(\"localhost\")      -> panicked: {:?} at line {}",
-            panic.message(),
-            panic.location().map_or(0, |l| l.line())
-        ),
-        other => println!("  parse_port(\"localhost\")      -> {other:?}"),
+        Err(ParseError::Panicked(panic)) => {
+            let location = panic.location().expect("where the panic happened");
+            show!(
+                "parse_port(\"localhost\")      -> panicked: {:?} at line {}",
+                panic.message(),
+                location.line()
+            );
+            assert_eq!(
+                panic.message(),
+                "called `Option::unwrap()` on a `None` value"
+            );
+            assert_eq!(location.file(), file!());
+        }
+        other => panic!("expected a recovered panic, got {other:?}"),
     }
-    println!("  average(10, 0)   -> {}", average(10, 0));
-    println!("  render(&[\"a\"], 3) -> {}", render(&["a"], 3));
+    show!("average(10, 0)   -> {}", average(10, 0));
+    show!("render(&[\"a\"], 3) -> {}", render(&["a"], 3));
+    // After the line of the panic, whose facts are checked where it is shown:
+    assert_eq!(
+        shown()[1..],
+        [
+            "average(10, 0)   -> 0",
+            "render(&[\"a\"], 3) -> <index out of bounds: the len is 1 but the index is 3>",
+        ]
+    );
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@
 //! the deadline) are tested once, on `Retry::run_with_clock` with a fake clock, in
 //! `runtime/tests/retry_sync.rs`; a test here proves that a key's value gets there.
 //!
-//! Sync retries sleep for real, so every policy here has a tiny or zero delay, and the
-//! tests assert counts, order and results, never how long a call took.
+//! The `timeout` tests run on steadfast's paused clock (`steadfast::time::pause()`): sleeps
+//! take no real time and deadlines are measured on virtual time, so they assert exact
+//! attempts and elapsed times. The other policies here sleep for real, so they have a tiny
+//! or zero delay, and their tests assert counts, order and results, never durations.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::{self, Debug, Display};
@@ -674,7 +676,7 @@ fn never_succeeds(calls: &Cell<u32>) -> Result<(), Error> {
 #[retry(attempts = 3, backoff = "none", timeout = "5ms")]
 fn overruns(calls: &Cell<u32>, work: Duration, succeed: bool) -> Result<u32, Error> {
     let n = bump(calls);
-    std::thread::sleep(work);
+    steadfast::time::sleep(work); // the attempt's work, on the thread's clock
     if succeed {
         Ok(n)
     } else {
@@ -689,37 +691,44 @@ fn fast_under_timeout(calls: &Cell<u32>) -> Result<u32, Error> {
 
 #[test]
 fn timeout_returns_the_timeout_error() {
+    let clock = steadfast::time::pause();
     let calls = Cell::new(0);
     let Err(Error::TimedOut(t)) = never_succeeds(&calls) else {
         panic!("expected a timeout");
     };
+    // Attempts at 0, 1, ..., 19 ms; the sleep after the 20th would reach the deadline, so
+    // it is cut to end there and no 21st attempt starts.
+    assert_eq!((t.attempts(), calls.get()), (20, 20));
+    assert_eq!((t.elapsed(), t.limit()), (ms(20), ms(20)));
     assert!(!t.is_attempt_timeout());
-    assert_eq!(t.limit(), ms(20));
-    assert!(t.attempts() >= 1);
-    assert!(calls.get() >= 1 && calls.get() < 1_000_000);
-    assert_eq!(t.attempts(), calls.get());
+    assert_eq!(clock.elapsed(), ms(20));
 }
 
 #[test]
 fn an_attempt_that_overruns_the_timeout_ends_the_call() {
     // A running sync attempt cannot be interrupted: it finishes, and no other starts.
+    let clock = steadfast::time::pause();
     let calls = Cell::new(0);
     let Err(Error::TimedOut(t)) = overruns(&calls, ms(20), false) else {
         panic!("expected a timeout");
     };
     assert_eq!((t.attempts(), calls.get()), (1, 1));
-    assert!(t.elapsed() >= ms(5));
+    assert_eq!((t.elapsed(), t.limit()), (ms(20), ms(5)));
+    assert_eq!(clock.elapsed(), ms(20), "no sleep after the deadline");
 
     // What it returns stands if it is a success.
     let calls = Cell::new(0);
     assert_eq!(overruns(&calls, ms(20), true), Ok(1));
+    assert_eq!(clock.elapsed(), ms(40));
 }
 
 #[test]
 fn timeout_does_not_disturb_a_fast_success() {
+    let clock = steadfast::time::pause();
     let calls = Cell::new(0);
     assert_eq!(fast_under_timeout(&calls), Ok(1));
     assert_eq!(calls.get(), 1);
+    assert_eq!(clock.elapsed(), Duration::ZERO);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -207,7 +207,7 @@ async fn get_checked(addr: SocketAddr, path: &str) -> Result<String, ClientError
     get_once(addr, path).await
 }
 
-#[retry(attempts = 3, backoff = "fixed", delay = "10ms", jitter = "none", attempt_timeout = "200ms", on_retry = note_retry)]
+#[retry(attempts = 5, backoff = "fixed", delay = "10ms", jitter = "none", attempt_timeout = "200ms", on_retry = note_retry)]
 async fn get_with_attempt_timeout(addr: SocketAddr, path: &str) -> Result<String, ClientError> {
     get_once(addr, path).await
 }
@@ -278,13 +278,21 @@ async fn attempt_timeout_gives_up_on_a_hung_connection_and_closes_it() {
     let body = get_with_attempt_timeout(server.addr, "/slow")
         .await
         .unwrap();
-    assert_eq!(body, "/slow from connection 2");
-    assert_eq!(server.connections(), 2);
     // The server saw the cancelled attempt close its connection (the socket was dropped
     // with the attempt). The server handles one connection at a time, so the close was seen
     // before the second connection was answered.
     assert_eq!(server.seen.closed_by_client.load(Ordering::SeqCst), 1);
-    assert_eq!(take_retried(), ["1: attempt timed out"]);
+    // Real sockets need the real clock (a paused one jumps to the next timer whenever the
+    // runtime has nothing ready, even while real I/O is in flight), so nothing here counts
+    // on how long an attempt takes: on a loaded machine a later attempt could also run past its 200 ms and be
+    // retried. Whichever connection answered, every attempt before it timed out.
+    let answered = server.connections();
+    assert_eq!(body, format!("/slow from connection {answered}"));
+    let timed_out: Vec<String> = (1..answered)
+        .map(|n| format!("{n}: attempt timed out"))
+        .collect();
+    assert_eq!(take_retried(), timed_out);
+    assert!(answered >= 2, "the hung connection cannot answer");
 }
 
 #[tokio::test]

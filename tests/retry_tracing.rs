@@ -264,23 +264,28 @@ fn exhausting_the_attempts_is_an_error_event() {
 
 #[test]
 fn the_deadline_is_an_error_event() {
+    // On the paused clock the 1 ms sleeps take exactly 1 ms: attempts at 0, 1, 2, 3 and
+    // 4 ms, each but the last followed by a WARN; the sleep after the fifth would reach the
+    // 5 ms deadline, so it is cut to end there and the call ends with one ERROR.
+    let clock = steadfast::time::pause();
     CALLS.set(0);
     let (events, result) = recorded(down_until_the_deadline);
     let Err(Error::TimedOut(t)) = result else {
         panic!("expected a timeout, got {result:?}");
     };
-    let errors = at_level(&events, Level::ERROR);
-    assert_eq!(errors.len(), 1, "{events:#?}");
-    assert_eq!(errors[0].message, t.to_string());
-    assert_eq!(
-        errors[0].field("attempts"),
-        Some(t.attempts().to_string().as_str())
-    );
-    assert_eq!(
-        at_level(&events, Level::WARN).len() as u32,
-        t.attempts() - 1,
-        "one WARN per retried attempt"
-    );
+    let ms = Duration::from_millis;
+    assert_eq!((t.attempts(), t.elapsed(), t.limit()), (5, ms(5), ms(5)));
+    assert_eq!((CALLS.get(), clock.elapsed()), (5, ms(5)));
+
+    let levels: Vec<Level> = events.iter().map(|e| e.level).collect();
+    let (warn, error) = (Level::WARN, Level::ERROR);
+    assert_eq!(levels, [warn, warn, warn, warn, error], "{events:#?}");
+    let warned: Vec<_> = events[..4].iter().map(|e| e.field("attempt")).collect();
+    assert_eq!(warned, [Some("1"), Some("2"), Some("3"), Some("4")]);
+    let last = &events[4];
+    assert_eq!(last.message, t.to_string());
+    assert_eq!(last.field("attempts"), Some("5"));
+    assert_eq!(last.field("elapsed_ms"), Some("5.0"));
 }
 
 #[test]

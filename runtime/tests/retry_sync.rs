@@ -1,6 +1,7 @@
 //! `Retry::run_with_clock` on a fake clock: attempts, hooks, `retry_after`, `timeout`, and
-//! the order in which errors are dropped and sleeps happen. Nothing here sleeps for real:
-//! time moves only when the policy sleeps or an attempt says it took time.
+//! the order in which errors are dropped and sleeps happen; and `Retry::run` on the paused
+//! thread clock of `steadfast_runtime::time`. Nothing here sleeps for real: time moves only
+//! when the policy sleeps or an attempt says it took time.
 
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
@@ -485,6 +486,25 @@ fn timeout_cuts_the_last_sleep_to_end_at_the_deadline() {
     assert_eq!(t.elapsed(), ms(1_000));
     assert_eq!(t.limit(), ms(1_000));
     assert!(!t.is_attempt_timeout());
+}
+
+#[test]
+fn run_keeps_the_same_deadline_on_the_paused_thread_clock() {
+    // `run` proper reads the thread's clock (`steadfast_runtime::time`): paused, it sleeps
+    // the schedule above in no time, and the deadline is exact.
+    let clock = steadfast_runtime::time::pause();
+    let mut starts = Vec::new();
+    let result: Result<(), _> = EXP.attempts(10).timeout(ms(1_000)).run(|| {
+        starts.push(clock.elapsed());
+        Err(Error::Transient(starts.len() as u32))
+    });
+    let t = result.unwrap_err().timeout();
+    assert_eq!(starts, [0, 100, 300, 700].map(ms));
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (4, ms(1_000), ms(1_000))
+    );
+    assert_eq!(clock.elapsed(), ms(1_000));
 }
 
 #[test]

@@ -113,14 +113,15 @@ impl<'a, E> Attempt<'a, E> {
     /// use std::time::Duration;
     /// use steadfast::{Attempt, Jitter, Retry};
     ///
+    /// let _clock = steadfast_runtime::time::pause(); // virtual time: exact, and no real sleeps
     /// let seen = std::cell::RefCell::new(Vec::new());
     /// let _: Result<(), &str> = Retry::fixed()
-    ///     .attempts(2)
-    ///     .delay(Duration::ZERO)
+    ///     .attempts(3)
+    ///     .delay(Duration::from_secs(2))
     ///     .jitter(Jitter::None)
-    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.elapsed() < Duration::from_secs(60)))
+    ///     .on_retry(|a: &Attempt<'_, &str>| seen.borrow_mut().push(a.elapsed()))
     ///     .run(|| Err("busy"));
-    /// assert_eq!(seen.into_inner(), [true]);
+    /// assert_eq!(seen.into_inner(), [Duration::ZERO, Duration::from_secs(2)]);
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed

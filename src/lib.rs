@@ -43,7 +43,7 @@
 pub use steadfast_runtime::{
     guard, guard_on_success, guard_on_unwind, install_quiet_hook, payload_message, retry, strategy,
     Attempt, Backoff, CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic,
-    Retry, Timeout, NON_STRING_PAYLOAD,
+    Retry, RetryBudget, Timeout, NON_STRING_PAYLOAD,
 };
 
 #[cfg(feature = "tokio")]

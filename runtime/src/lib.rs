@@ -31,7 +31,7 @@ pub use defer_stack::DeferStack;
 pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
 pub use panic::{install_quiet_hook, Location, Panic, NON_STRING_PAYLOAD};
 pub use report::payload_message;
-pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, Timeout};
+pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, RetryBudget, Timeout};
 
 /// What the macros' expansions name, through the facade's `steadfast::__private`. Not a
 /// public API: free to change in any release.

@@ -155,9 +155,8 @@ pin_project! {
     enum State<F, LimitSleep, Sleep, E> {
         // The attempt, and the sleep that ends it at its limit.
         Attempt { #[pin] attempt: F, #[pin] limit: Option<LimitSleep> },
-        // The sleep before the next attempt; then, if the deadline cut it, the deadline's
-        // error.
-        Sleeping { #[pin] sleep: Sleep, then_fail: Option<E> },
+        // The sleep before the next attempt (never one into the deadline).
+        Sleeping { #[pin] sleep: Sleep },
         // The deadline had passed before the attempt could start.
         Expired { error: Option<E> },
     }
@@ -197,39 +196,35 @@ where
                     .policy
                     .with(|p| p.next(&mut driver.progress, outcome))
             }
-            StateProj::Sleeping { sleep, then_fail } => return poll_sleep(sleep, then_fail, cx),
+            StateProj::Sleeping { sleep } => return poll_sleep(sleep, cx),
             StateProj::Expired { error } => return Poll::Ready(error.take().map(Err)),
         };
         // The attempt is over: its future, and any `T` it made, go before the sleep.
-        let (delay, then_fail) = match flow {
+        let delay = match flow {
             Flow::Done(result) => return Poll::Ready(Some(result)),
-            Flow::Sleep(delay) => (delay, None),
-            Flow::SleepThenFail(delay, error) => (delay, Some(error)),
+            Flow::Sleep(delay) => delay,
         };
         if delay.is_zero() {
-            return Poll::Ready(then_fail.map(Err));
+            return Poll::Ready(None);
         }
         this.state.set(State::Sleeping {
             sleep: C::sleep(delay),
-            then_fail,
         });
         match this.state.project() {
-            StateProj::Sleeping { sleep, then_fail } => poll_sleep(sleep, then_fail, cx),
+            StateProj::Sleeping { sleep } => poll_sleep(sleep, cx),
             _ => unreachable!("the state was just set to `Sleeping`"),
         }
     }
 }
 
-/// The sleep before the next attempt: then another attempt (`None`), or, if the deadline
-/// cut the sleep, the deadline's error.
+/// The sleep before the next attempt: then another attempt (`None`).
 #[inline(always)]
 fn poll_sleep<S: Future<Output = ()>, T, E>(
     sleep: Pin<&mut S>,
-    then_fail: &mut Option<E>,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<T, E>>> {
     match sleep.poll(cx) {
         Poll::Pending => Poll::Pending,
-        Poll::Ready(()) => Poll::Ready(then_fail.take().map(Err)),
+        Poll::Ready(()) => Poll::Ready(None),
     }
 }

@@ -22,6 +22,7 @@
 //! assert_eq!(result, Err(404)); // two 503s retried, then a 404 returned at once
 //! ```
 
+mod budget;
 mod describe;
 mod driver;
 mod hooks;
@@ -33,6 +34,7 @@ mod tokio_clock;
 
 use std::time::Duration;
 
+pub use budget::RetryBudget;
 pub use hooks::{Attempt, OnRetry, RetryAfter, When};
 pub use progress::{BlockingClock, Clock};
 pub use schedule::{Backoff, Delays, Jitter};
@@ -120,6 +122,7 @@ use schedule::{Schedule, ScheduleState};
 #[must_use = "a policy does nothing until `run` or `run_async` is called"]
 pub struct Retry<W = EveryError, O = NoHook, A = NoHint, L = NoTimeout> {
     attempts: u32,
+    budget: Option<&'static RetryBudget>,
     schedule: Schedule,
     limits: L,
     when: W,
@@ -138,6 +141,7 @@ impl Retry {
     pub const fn new() -> Self {
         Retry {
             attempts: 3,
+            budget: None,
             schedule: Schedule {
                 backoff: Backoff::Exponential,
                 jitter: Jitter::Full,
@@ -215,6 +219,26 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// ```
     pub const fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// Shares `budget` with every other policy that names it: a retry goes ahead only while
+    /// the budget has tokens to spare (see [`RetryBudget`]); when it is denied, the call
+    /// returns the failed attempt's outcome at once.
+    ///
+    /// ```
+    /// use steadfast::{Retry, RetryBudget};
+    ///
+    /// static BACKEND: RetryBudget = RetryBudget::new(4, 0.5);
+    /// let policy = Retry::new().attempts(10).budget(&BACKEND);
+    /// let mut calls = 0;
+    /// let _clock = steadfast::time::pause();
+    /// let result: Result<(), &str> = policy.run(|| { calls += 1; Err("down") });
+    /// // Levels before each failure: 4 and 3 allow a retry, 2 (not more than half) does not.
+    /// assert_eq!((result, calls), (Err("down"), 3));
+    /// ```
+    pub const fn budget(mut self, budget: &'static RetryBudget) -> Self {
+        self.budget = Some(budget);
         self
     }
 
@@ -350,6 +374,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
     const fn with_limits(self, limits: Limited) -> Retry<W, O, A, Limited> {
         let Retry {
             attempts,
+            budget,
             schedule,
             limits: NoTimeout,
             when,
@@ -358,6 +383,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
         } = self;
         Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -410,6 +436,7 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
     pub const fn when<W>(self, when: W) -> Retry<W, O, A, L> {
         let Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when: EveryError,
@@ -418,6 +445,7 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
         } = self;
         Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -439,6 +467,7 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
     pub const fn on_retry<O>(self, on_retry: O) -> Retry<W, O, A, L> {
         let Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -447,6 +476,7 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
         } = self;
         Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -471,6 +501,7 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
     pub const fn retry_after<A>(self, retry_after: A) -> Retry<W, O, A, L> {
         let Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -479,6 +510,7 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
         } = self;
         Retry {
             attempts,
+            budget,
             schedule,
             limits,
             when,
@@ -578,10 +610,6 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             match self.next(&mut progress, Ok(op())) {
                 Flow::Done(result) => return result,
                 Flow::Sleep(delay) => C::sleep(delay),
-                Flow::SleepThenFail(delay, error) => {
-                    C::sleep(delay);
-                    return Err(error);
-                }
             }
         }
     }

@@ -8,7 +8,7 @@ use super::describe::{DescribeError, Described, TypeNameOnly};
 use super::hooks::{Attempt, OnRetry, RetryAfter, When};
 use super::schedule::{Schedule, ScheduleState};
 use super::timeout::{Limits, Timeout};
-use super::Retry;
+use super::{Retry, RetryBudget};
 
 /// A source of time for a driver: `std`'s clock for sync calls, tokio's (which
 /// `tokio::time::pause` controls) for async ones.
@@ -196,8 +196,6 @@ pub(crate) enum Flow<T, E> {
     Done(Result<T, E>),
     /// Sleep, then start the next attempt.
     Sleep(Duration),
-    /// Sleep until the deadline, then return this (the deadline's error).
-    SleepThenFail(Duration, E),
 }
 
 impl<W, O, A, L> Retry<W, O, A, L> {
@@ -310,7 +308,12 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         D: DescribeError<E>,
     {
         match outcome {
-            Ok(Ok(value)) => Flow::Done(Ok(value)),
+            Ok(Ok(value)) => {
+                if let Some(budget) = self.budget {
+                    budget.deposit();
+                }
+                Flow::Done(Ok(value))
+            }
             Ok(Err(error)) => {
                 if self.when.should_retry(&error) {
                     self.retry_after_error(progress, error)
@@ -372,8 +375,15 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         X: Fn(Timeout) -> E,
         D: DescribeError<E>,
     {
+        // Every failure the policy would retry takes a token, the last attempt's too; the
+        // level before it decides whether a retry may follow (gRPC A6).
+        let budget_allows = self.budget.is_none_or(RetryBudget::withdraw);
         if progress.attempt >= self.attempts {
             report_exhausted(progress.attempt, &Described(&error, &progress.describe));
+            return Flow::Done(Err(error));
+        }
+        if !budget_allows {
+            report_budget_denied(progress.attempt, &Described(&error, &progress.describe));
             return Flow::Done(Err(error));
         }
         let hint = self.retry_after.retry_after(&error);
@@ -390,12 +400,17 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             self.limits.timeout(),
         );
         progress.retrying = Some(Retrying { schedule, started });
-        if let Some(expired) = step.expired {
-            // The next attempt could not start before the deadline: sleep to it, then
-            // report the deadline.
-            drop(error);
-            report_deadline(&expired);
-            return Flow::SleepThenFail(step.delay, (progress.into_error)(expired));
+        if let Some(timeout) = step.deadline_first {
+            // The next attempt could not start before the deadline: no sleep into it, and
+            // the call ends with this attempt's own error, not a bare `Timeout`.
+            let ahead = DeadlineAhead {
+                attempts: progress.attempt,
+                elapsed: step.elapsed,
+                delay: step.delay,
+                timeout,
+            };
+            report_deadline_ahead(&ahead, &Described(&error, &progress.describe));
+            return Flow::Done(Err(error));
         }
         report_retry(
             progress.attempt,
@@ -421,14 +436,13 @@ struct Step {
     delay: Duration,
     /// Time since the call began (zero when the policy never reads the clock).
     elapsed: Duration,
-    /// The call's deadline, when the next attempt could not start before it: the sleep is
-    /// cut to end at the deadline, and the call then ends with this.
-    expired: Option<Timeout>,
+    /// The call's `timeout`, when the sleep would reach it: then no attempt follows.
+    deadline_first: Option<Duration>,
 }
 
-/// The schedule's next delay (or the error's own `hint`), cut at the call's `timeout`.
-/// Everything it is given is a copy, so that the happy path of its callers stays in
-/// registers (see [`Retry::retry_after_error`]).
+/// The schedule's next delay (or the error's own `hint`), and whether it reaches the call's
+/// `timeout`. Everything it is given is a copy, so that the happy path of its callers stays
+/// in registers (see [`Retry::retry_after_error`]).
 #[cold]
 #[inline(never)]
 fn next_step<C: Clock>(
@@ -442,23 +456,55 @@ fn next_step<C: Clock>(
     let scheduled = schedule.next_delay(state, attempt);
     let delay = hint.unwrap_or(scheduled);
     let elapsed = started.map_or(Duration::ZERO, C::since);
-    if let Some(timeout) = timeout {
-        let left = timeout.saturating_sub(elapsed);
-        if delay >= left {
-            // The call ends when the cut sleep does: at the deadline, or now if an attempt
-            // already ran past it.
-            return Step {
-                delay: left,
-                elapsed,
-                expired: Some(Timeout::new(attempt, elapsed + left, timeout, false)),
-            };
-        }
-    }
+    let deadline_first = timeout.filter(|timeout| delay >= timeout.saturating_sub(elapsed));
     Step {
         delay,
         elapsed,
-        expired: None,
+        deadline_first,
     }
+}
+
+/// Why a call ended before its deadline: the next attempt could not have started in time.
+struct DeadlineAhead {
+    attempts: u32,
+    elapsed: Duration,
+    delay: Duration,
+    timeout: Duration,
+}
+
+/// The next attempt would start past the deadline: an ERROR event with the `tracing`
+/// feature, saying so and naming the error the call returns.
+#[cfg_attr(feature = "tracing", cold, inline(never))]
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+fn report_deadline_ahead(ahead: &DeadlineAhead, error: &dyn std::fmt::Display) {
+    #[cfg(feature = "tracing")]
+    tracing::error!(
+        attempts = ahead.attempts,
+        elapsed_ms = ahead.elapsed.as_secs_f64() * 1000.0,
+        error = %error,
+        "attempt {} failed and the next could not start before the timeout of {:?} \
+         (after {:?}, with {:?} to wait): returning its error",
+        ahead.attempts,
+        ahead.timeout,
+        ahead.elapsed,
+        ahead.delay
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (ahead, error);
+}
+
+/// The retry budget denied a retry: a WARN event with the `tracing` feature.
+#[cfg_attr(feature = "tracing", cold, inline(never))]
+#[cfg_attr(not(feature = "tracing"), inline(always))]
+fn report_budget_denied(attempt: u32, error: &dyn std::fmt::Display) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(
+        attempt,
+        error = %error,
+        "attempt {attempt} failed and the retry budget denied a retry: returning its error"
+    );
+    #[cfg(not(feature = "tracing"))]
+    let _ = (attempt, error);
 }
 
 /// A failed attempt that will be retried: a WARN event with the `tracing` feature.

@@ -183,7 +183,7 @@ impl<R> Returns<R> {
     ) -> R
     where
         R: IsResult<Ok = T, Err = E>,
-        F: FnMut() -> R,
+        F: FnMut(u32) -> R,
         W: When<E>,
         O: OnRetry<E>,
         A: RetryAfter<E>,
@@ -191,11 +191,11 @@ impl<R> Returns<R> {
         X: Fn(Timeout) -> E,
         D: DescribeError<E>,
     {
-        R::from_result(
-            policy.run_driven::<StdClock, T, E, _, X, D>(into_error, describe, || {
-                attempt().into_result()
-            }),
-        )
+        R::from_result(policy.run_driven::<StdClock, T, E, _, X, D>(
+            into_error,
+            describe,
+            |number| attempt(number).into_result(),
+        ))
     }
 
     /// The async expansion's driver, on tokio's timer: `policy` rebuilds the policy from its
@@ -329,4 +329,28 @@ pub fn recover_under_panic_abort() {}
 #[inline(always)]
 pub fn never<R>() -> R {
     unreachable!("the fake return edge of a retried attempt never runs")
+}
+
+/// What `budget = PATH` names: a `static RetryBudget`.
+#[diagnostic::on_unimplemented(
+    message = "`budget` takes a `static steadfast::RetryBudget`, and `{Self}` is not one",
+    label = "this is shared by every call that names it, so it must be a `RetryBudget`",
+    note = "declare it as `static BUDGET: steadfast::RetryBudget = steadfast::RetryBudget::new(10, 0.1);` and write `budget = BUDGET`"
+)]
+pub trait IsBudget {
+    /// Itself, as the budget.
+    fn as_budget(&'static self) -> &'static crate::RetryBudget;
+}
+
+impl IsBudget for crate::RetryBudget {
+    #[inline(always)]
+    fn as_budget(&'static self) -> &'static crate::RetryBudget {
+        self
+    }
+}
+
+/// The budget that `budget = PATH` names, checked to be a `'static` [`crate::RetryBudget`].
+#[inline(always)]
+pub fn budget<B: IsBudget + ?Sized>(budget: &'static B) -> &'static crate::RetryBudget {
+    budget.as_budget()
 }

@@ -18,6 +18,8 @@ pub(crate) const KEYS: &[&str] = &[
     "when",
     "on_retry",
     "retry_after",
+    "budget",
+    "attempt_number",
 ];
 
 /// The keys as written: each `key = value` (or a bare `key`, reported later).
@@ -33,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) when: Option<Arg>,
     pub(crate) on_retry: Option<Arg>,
     pub(crate) retry_after: Option<Arg>,
+    pub(crate) budget: Option<Arg>,
+    pub(crate) attempt_number: Option<Arg>,
 }
 
 impl Config {
@@ -52,6 +56,8 @@ impl Config {
                 "attempt_timeout" => &mut config.attempt_timeout,
                 "when" => &mut config.when,
                 "on_retry" => &mut config.on_retry,
+                "budget" => &mut config.budget,
+                "attempt_number" => &mut config.attempt_number,
                 // `parse_args_with_hints` keeps known keys only.
                 _ => &mut config.retry_after,
             };

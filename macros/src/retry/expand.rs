@@ -183,6 +183,7 @@ impl Parts {
 //         })
 //     }
 pub(crate) fn synchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> TokenStream {
+    let policy_number = policy.attempt_number.clone();
     let Function {
         attrs,
         vis,
@@ -203,10 +204,15 @@ pub(crate) fn synchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> 
     let (inner_attrs, body) = split_inner_attributes(body);
     let site = Span::mixed_site();
     let policy_var = syn::Ident::new("__steadfast_policy", site);
+    // `attempt_number = n` names the closure's argument; without it, `_`.
+    let number = match &policy_number {
+        Some(name) => quote!(#name),
+        None => quote_spanned!(site=> _),
+    };
     let run = call_driver(
         ret.as_ref(),
         "run_sync",
-        quote_spanned!(site=> &#policy_var, #into_error, #describer, || #closure_ret { #rebinds #body }),
+        quote_spanned!(site=> &#policy_var, #into_error, #describer, |#number: u32| #closure_ret { #rebinds #body }),
     );
     quote_spanned! {site=>
         #(#attrs)*
@@ -240,6 +246,7 @@ pub(crate) fn synchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> 
 //         }
 //     }
 pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> TokenStream {
+    let policy_number = policy.attempt_number.clone();
     let Function {
         attrs,
         vis,
@@ -259,6 +266,9 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     let site = Span::mixed_site();
     let driver = syn::Ident::new("__steadfast_driver", site);
     let done = syn::Ident::new("__steadfast_done", site);
+    // `attempt_number = n`: `let n: u32 = driver.next_attempt();` before each attempt.
+    let number =
+        policy_number.map(|name| quote_spanned!(site=> let #name: u32 = #driver.next_attempt();));
     // The attempt's output as a `Result` (an identity for `Result` itself), and the call's
     // result as the function's type: `R` named where the user wrote it, so that an `R` that is not a
     // `Result` is reported once, there.
@@ -280,6 +290,7 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
             #check
             let mut #driver = #new_driver;
             loop {
+                #number
                 if let ::core::option::Option::Some(#done) = #driver.step(#attempt, #into_result).await {
                     return #from_result(#done);
                 }

@@ -4,6 +4,7 @@
 
 mod config;
 mod expand;
+mod fleet;
 mod validate;
 
 use proc_macro2::TokenStream;
@@ -26,6 +27,9 @@ pub(crate) fn expand(
     let is_async = func.sig.asyncness.is_some();
     let policy = validate::policy(config, is_async, &mut errors);
     validate::signature(&func, &mut errors);
+    if let Some(name) = &policy.attempt_number {
+        fleet::check_attempt_number_is_free(name, &func.sig, &mut errors);
+    }
     let args = crate::args::split(&mut func.sig, &mut errors);
     if !errors.is_empty() {
         return with_errors(errors, item);

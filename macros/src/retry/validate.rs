@@ -35,6 +35,8 @@ pub(crate) struct Policy {
     /// The `timeout` or `attempt_timeout` key, where an error type without
     /// `From<Timeout>` is reported.
     pub(crate) deadline_key: Option<syn::Ident>,
+    /// `attempt_number = n`: the name each attempt binds its number to.
+    pub(crate) attempt_number: Option<syn::Ident>,
 }
 
 /// A hook key: the builder method, the runtime's wrapper that types it, the user's value.
@@ -52,6 +54,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         settings: Vec::new(),
         hooks: Vec::new(),
         deadline_key: None,
+        attempt_number: None,
     };
     let Config {
         attempts,
@@ -64,6 +67,8 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         when,
         on_retry,
         retry_after,
+        budget,
+        attempt_number,
     } = config;
     for arg in [timeout, attempt_timeout] {
         duration(arg, is_async, &mut policy, errors);
@@ -120,11 +125,19 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
             ));
         }
     }
+    if let Some((key, value)) = with_value(budget, errors) {
+        if let Some(setting) = super::fleet::budget(&key, &value, errors) {
+            policy.settings.push(setting);
+        }
+    }
+    if let Some((_, value)) = with_value(attempt_number, errors) {
+        policy.attempt_number = super::fleet::attempt_number(&value, errors);
+    }
     policy
 }
 
 /// The key and its value, or `None` if it was not given or (reported) has no value.
-fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::Ident, Expr)> {
+pub(super) fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::Ident, Expr)> {
     let Arg { key, value } = arg?;
     if let Some(value) = value {
         return Some((key, value));
@@ -139,6 +152,8 @@ fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::Ident, Expr
         "max_delay" => "max_delay = \"30s\"",
         "timeout" => "timeout = \"10s\"",
         "attempt_timeout" => "attempt_timeout = \"500ms\"",
+        "budget" => "budget = BACKEND_BUDGET",
+        "attempt_number" => "attempt_number = n",
         _ => "delay = \"100ms\"",
     };
     errors.at(

@@ -109,6 +109,12 @@ where
         AsyncDriver { policy, progress }
     }
 
+    /// The number the next attempt will have, from 1 (what `attempt_number = n` binds).
+    #[inline(always)]
+    pub fn next_attempt(&self) -> u32 {
+        self.progress.attempt() + 1
+    }
+
     /// One attempt, `attempt`, and the sleep after it, if another attempt follows.
     /// `into_result` turns the attempt's output into a `Result` (the expansions' return
     /// type may be an alias); it is called once, when the attempt ends.

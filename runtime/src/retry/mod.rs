@@ -581,7 +581,8 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         A: RetryAfter<E>,
         L: Deadlines<E>,
     {
-        self.run_driven::<C, T, E, F, _, _>(L::into_error, TypeNameOnly, op)
+        let mut op = op;
+        self.run_driven::<C, T, E, _, _, _>(L::into_error, TypeNameOnly, |_| op())
     }
 
     /// The loop of [`run_with_clock`](Retry::run_with_clock), with the conversion of a
@@ -596,7 +597,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     ) -> Result<T, E>
     where
         C: BlockingClock,
-        F: FnMut() -> Result<T, E>,
+        F: FnMut(u32) -> Result<T, E>,
         W: When<E>,
         O: OnRetry<E>,
         A: RetryAfter<E>,
@@ -607,7 +608,8 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         let mut progress = self.start_with::<E, C, X, D>(into_error, describe);
         loop {
             self.begin_attempt(&mut progress)?;
-            match self.next(&mut progress, Ok(op())) {
+            let outcome = op(progress.attempt());
+            match self.next(&mut progress, Ok(outcome)) {
                 Flow::Done(result) => return result,
                 Flow::Sleep(delay) => C::sleep(delay),
             }

@@ -176,6 +176,12 @@ struct Retrying<C: Clock> {
 }
 
 impl<C: Clock, E, X, D> Progress<C, E, X, D> {
+    /// The number of the attempt begun last (0 before the first).
+    #[inline(always)]
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
     fn started(&self) -> Option<C::Instant> {
         self.retrying.as_ref().and_then(|r| r.started)
     }

@@ -1,0 +1,101 @@
+//! Validate: the keys that keep retries safe at fleet scale (`budget`, `attempt_number`).
+
+use proc_macro2::TokenStream;
+use quote::quote_spanned;
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use crate::attr::Errors;
+
+// Input:  `budget = BACKEND`
+// Output: `.budget(::steadfast::__private::budget(&BACKEND))`, spanned on `BACKEND`, so that
+//         a value that is not a `static RetryBudget` is reported there.
+pub(crate) fn budget(key: &syn::Ident, value: &Expr, errors: &mut Errors) -> Option<TokenStream> {
+    match value {
+        Expr::Path(path) if path.qself.is_none() => {
+            let site = value.span();
+            Some(quote_spanned!(site=> .#key(::steadfast::__private::budget(&#path))))
+        }
+        Expr::Reference(reference) => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                format!(
+                    "`budget` takes the static itself: write `budget = {}`",
+                    quote::ToTokens::to_token_stream(&reference.expr)
+                        .to_string()
+                        .replace(' ', "")
+                ),
+            ));
+            None
+        }
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                "`budget` takes the path of a `static steadfast::RetryBudget` that every call \
+                 sharing it names, as in `static BACKEND: RetryBudget = RetryBudget::new(10, \
+                 0.1);` and `budget = BACKEND`",
+            ));
+            None
+        }
+    }
+}
+
+// Input:  `attempt_number = n`
+// Output: `n`, the name each attempt binds its number (`u32`, from 1) to.
+pub(crate) fn attempt_number(value: &Expr, errors: &mut Errors) -> Option<syn::Ident> {
+    if let Expr::Path(path) = value {
+        if path.qself.is_none() && path.attrs.is_empty() {
+            if let Some(ident) = path.path.get_ident() {
+                return Some(ident.clone());
+            }
+        }
+    }
+    errors.push(syn::Error::new_spanned(
+        value,
+        "`attempt_number` takes a name for the attempt's number (a `u32`, 1 for the first \
+         attempt), as in `attempt_number = n`",
+    ));
+    None
+}
+
+/// `attempt_number = n` where `n` is already an argument: the binding would hide it.
+pub(crate) fn check_attempt_number_is_free(
+    name: &syn::Ident,
+    sig: &syn::Signature,
+    errors: &mut Errors,
+) {
+    let taken = sig.inputs.iter().any(|arg| match arg {
+        syn::FnArg::Typed(typed) => pattern_binds(&typed.pat, name),
+        syn::FnArg::Receiver(_) => name == "self",
+    });
+    if taken {
+        errors.at(
+            name.span(),
+            format!(
+                "`attempt_number = {name}` would hide the argument `{name}` of `{}`: pick \
+                 another name, as in `attempt_number = attempt`",
+                sig.ident
+            ),
+        );
+    }
+}
+
+fn pattern_binds(pat: &syn::Pat, name: &syn::Ident) -> bool {
+    match pat {
+        syn::Pat::Ident(id) => {
+            id.ident == *name
+                || id
+                    .subpat
+                    .as_ref()
+                    .is_some_and(|(_, p)| pattern_binds(p, name))
+        }
+        syn::Pat::Tuple(t) => t.elems.iter().any(|p| pattern_binds(p, name)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().any(|p| pattern_binds(p, name)),
+        syn::Pat::Struct(s) => s.fields.iter().any(|f| pattern_binds(&f.pat, name)),
+        syn::Pat::Reference(r) => pattern_binds(&r.pat, name),
+        syn::Pat::Type(t) => pattern_binds(&t.pat, name),
+        syn::Pat::Paren(p) => pattern_binds(&p.pat, name),
+        syn::Pat::Slice(s) => s.elems.iter().any(|p| pattern_binds(p, name)),
+        _ => false,
+    }
+}

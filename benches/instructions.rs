@@ -111,6 +111,20 @@ async fn retry_async(x: u64) -> Result<u64, Error> {
     ready(x).await
 }
 
+/// The budget the `*_budget` paths share: full, as it is while the dependency is healthy.
+static BUDGET: steadfast::RetryBudget = steadfast::RetryBudget::new(10, 0.1);
+
+#[steadfast::retry(attempts = 3, delay = "1ms", budget = BUDGET)]
+#[inline(never)]
+fn retry_sync_budget(x: u64) -> Result<u64, Error> {
+    work(x)
+}
+
+#[steadfast::retry(attempts = 3, delay = "1ms", budget = BUDGET)]
+async fn retry_async_budget(x: u64) -> Result<u64, Error> {
+    ready(x).await
+}
+
 async fn backon_async(x: u64) -> Result<u64, Error> {
     (|| ready(x))
         .retry(ExponentialBuilder::default().with_max_times(2))
@@ -269,6 +283,16 @@ const PATHS: &[Path] = &[
         name: "retry_async",
         baseline: Some("hand_async"),
         run: Run::Async(|rt, n| repeat_async(rt, n, retry_async)),
+    },
+    Path {
+        name: "retry_sync_budget",
+        baseline: Some("retry_sync"),
+        run: Run::Sync(|n| repeat(n, |x| reduce(retry_sync_budget(x)))),
+    },
+    Path {
+        name: "retry_async_budget",
+        baseline: Some("retry_async"),
+        run: Run::Async(|rt, n| repeat_async(rt, n, retry_async_budget)),
     },
     Path {
         name: "backon_async",

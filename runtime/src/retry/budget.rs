@@ -119,13 +119,16 @@ impl RetryBudget {
     /// A call that succeeded: gives back `token_ratio`, up to `max_tokens`.
     #[inline]
     pub(crate) fn deposit(&self) {
-        if self.ratio == 0 {
-            return;
-        }
-        // A full bucket, the usual state, costs one load.
+        // A full bucket, the usual state, costs one load and one compare.
         if self.tokens.load(Ordering::Relaxed) >= self.max {
             return;
         }
+        self.refill();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&self) {
         let _ = self
             .tokens
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |tokens| {

@@ -588,7 +588,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// The loop of [`run_with_clock`](Retry::run_with_clock), with the conversion of a
     /// deadline into `E` and the describer of errors given (see
     /// `start_with`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run_driven<C, T, E, F, X, D>(
         &self,
         into_error: X,

@@ -208,7 +208,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// Begins a call, with the conversion of a deadline into `E` (so that expansions check
     /// `E: From<Timeout>` at the key that needs it) and the way errors are written in
     /// `tracing` events. Reads the clock only if a deadline or an `on_retry` hook needs it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start_with<E, C: Clock, X, D>(
         &self,
         into_error: X,
@@ -238,7 +238,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
 
     /// Before each attempt: `Err` when the call's deadline has passed (no attempt starts
     /// past it), otherwise how long this attempt may run, if it is limited.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn begin_attempt<E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
@@ -256,7 +256,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// Counts an attempt and says how long it may run (`Some(None)`: unlimited), or `None`
     /// when the call's deadline has already passed, so that it must not start (it is then
     /// not counted).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn attempt_limit<E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
@@ -299,7 +299,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
 
     /// After each attempt: its result, or the limit it ran into (async). Decides whether to
     /// return or to sleep, calls `on_retry`, and drops the attempt's error before any sleep.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next<T, E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,

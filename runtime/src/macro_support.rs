@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::retry::internal::{AsyncDriver, Rebuild, TokioClock};
 use crate::retry::internal::{DescribeError, Probe, StdClock};
 use crate::retry::typestate::{Limits, TimeoutError};
-use crate::retry::{Attempt, OnRetry, Retry, RetryAfter, Timeout, When};
+use crate::retry::{Attempt, OnRetry, Retry, RetryAfter, Timeout, When, WhenOk};
 
 /// The `Ok` and `Err` types of a function's `Result` return type, however it is spelt.
 #[diagnostic::on_unimplemented(
@@ -129,6 +129,29 @@ where
     }
 }
 
+/// How a [`Hook`] calls a `when_ok` closure.
+pub type WhenOkShim<F, T> = fn(&F, &T) -> bool;
+
+impl<T, F> WhenOk<T> for Hook<F, WhenOkShim<F, T>> {
+    #[inline(always)]
+    fn should_retry_value(&self, value: &T) -> bool {
+        (self.shim)(&self.hook, value)
+    }
+}
+
+/// Gives a `when_ok` closure its parameter type, the `T` of `R = Result<T, E>`.
+#[inline(always)]
+pub fn when_ok_fn<R, T, F>(when_ok: F) -> Hook<F, WhenOkShim<F, T>>
+where
+    R: IsResult<Ok = T>,
+    F: Fn(&T) -> bool,
+{
+    Hook {
+        hook: when_ok,
+        shim: |when_ok, value| when_ok(value),
+    }
+}
+
 /// Gives an `on_retry` closure its parameter type (see [`when_fn`]).
 #[inline(always)]
 pub fn on_retry_fn<R, E, F>(on_retry: F) -> Hook<F, OnRetryShim<F, E>>
@@ -175,8 +198,8 @@ impl<R> Returns<R> {
     /// The sync expansion: `policy` retries `attempt`, which returns the function's own
     /// type, on the thread's clock ([`crate::time`]).
     #[inline(always)]
-    pub fn run_sync<T, E, W, O, A, L, X, D, F>(
-        policy: &Retry<W, O, A, L>,
+    pub fn run_sync<T, E, W, O, A, L, K, X, D, F>(
+        policy: &Retry<W, O, A, L, K>,
         into_error: X,
         describe: D,
         mut attempt: F,
@@ -184,6 +207,7 @@ impl<R> Returns<R> {
     where
         R: IsResult<Ok = T, Err = E>,
         F: FnMut(u32) -> R,
+        K: WhenOk<T>,
         W: When<E>,
         O: OnRetry<E>,
         A: RetryAfter<E>,
@@ -202,14 +226,15 @@ impl<R> Returns<R> {
     /// constants whenever it is needed, so that it takes no room in the retried future.
     #[cfg(feature = "tokio")]
     #[inline(always)]
-    pub fn driver<T, E, W, O, A, L, P, X, D>(
+    pub fn driver<T, E, W, O, A, L, K, P, X, D>(
         policy: P,
         into_error: X,
         describe: D,
     ) -> AsyncDriver<Rebuild<P>, TokioClock, E, X, D>
     where
         R: IsResult<Ok = T, Err = E>,
-        P: Fn() -> Retry<W, O, A, L>,
+        P: Fn() -> Retry<W, O, A, L, K>,
+        K: WhenOk<T>,
         W: When<E>,
         O: OnRetry<E>,
         A: RetryAfter<E>,

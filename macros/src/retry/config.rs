@@ -18,6 +18,7 @@ pub(crate) const KEYS: &[&str] = &[
     "when",
     "on_retry",
     "retry_after",
+    "when_ok",
     "budget",
     "attempt_number",
 ];
@@ -35,6 +36,7 @@ pub(crate) struct Config {
     pub(crate) when: Option<Arg>,
     pub(crate) on_retry: Option<Arg>,
     pub(crate) retry_after: Option<Arg>,
+    pub(crate) when_ok: Option<Arg>,
     pub(crate) budget: Option<Arg>,
     pub(crate) attempt_number: Option<Arg>,
 }
@@ -56,6 +58,7 @@ impl Config {
                 "attempt_timeout" => &mut config.attempt_timeout,
                 "when" => &mut config.when,
                 "on_retry" => &mut config.on_retry,
+                "when_ok" => &mut config.when_ok,
                 "budget" => &mut config.budget,
                 "attempt_number" => &mut config.attempt_number,
                 // `parse_args_with_hints` keeps known keys only.

@@ -67,6 +67,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         when,
         on_retry,
         retry_after,
+        when_ok,
         budget,
         attempt_number,
     } = config;
@@ -99,6 +100,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
             "retry_after_fn",
             "`Fn(&E) -> Option<Duration>`",
         ),
+        (when_ok, "when_ok", "when_ok_fn", "`Fn(&T) -> bool`"),
     ];
     for (arg, method, wrapper, signature) in hooks {
         let Some((_, value)) = with_value(arg, errors) else {
@@ -149,6 +151,7 @@ pub(super) fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::
         "when" => "when = is_transient",
         "on_retry" => "on_retry = log_retry",
         "retry_after" => "retry_after = server_hint",
+        "when_ok" => "when_ok = is_unavailable",
         "max_delay" => "max_delay = \"30s\"",
         "timeout" => "timeout = \"10s\"",
         "attempt_timeout" => "attempt_timeout = \"500ms\"",

@@ -28,7 +28,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use super::describe::DescribeError;
-use super::hooks::{OnRetry, RetryAfter, When};
+use super::hooks::{OnRetry, RetryAfter, When, WhenOk};
 use super::progress::{Clock, Flow, LimitPassed, Progress};
 use super::timeout::{Limits, Timeout};
 use super::Retry;
@@ -53,20 +53,25 @@ pub trait PolicySource {
     type RetryAfter;
     /// The deadlines.
     type Limits: Limits;
+    /// `when_ok`.
+    type WhenOk;
     /// Calls `f` with the policy.
     fn with<R>(
         &self,
-        f: impl FnOnce(&Retry<Self::When, Self::OnRetry, Self::RetryAfter, Self::Limits>) -> R,
+        f: impl FnOnce(
+            &Retry<Self::When, Self::OnRetry, Self::RetryAfter, Self::Limits, Self::WhenOk>,
+        ) -> R,
     ) -> R;
 }
 
-impl<W, O, A, L: Limits> PolicySource for &Retry<W, O, A, L> {
+impl<W, O, A, L: Limits, K> PolicySource for &Retry<W, O, A, L, K> {
     type When = W;
     type OnRetry = O;
     type RetryAfter = A;
     type Limits = L;
+    type WhenOk = K;
     #[inline(always)]
-    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L, K>) -> R) -> R {
         f(self)
     }
 }
@@ -74,13 +79,14 @@ impl<W, O, A, L: Limits> PolicySource for &Retry<W, O, A, L> {
 /// A policy rebuilt by a closure whenever it is needed: zero-sized unless a hook captures.
 pub struct Rebuild<F>(pub F);
 
-impl<W, O, A, L: Limits, F: Fn() -> Retry<W, O, A, L>> PolicySource for Rebuild<F> {
+impl<W, O, A, L: Limits, K, F: Fn() -> Retry<W, O, A, L, K>> PolicySource for Rebuild<F> {
     type When = W;
     type OnRetry = O;
     type RetryAfter = A;
     type Limits = L;
+    type WhenOk = K;
     #[inline(always)]
-    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&Retry<W, O, A, L, K>) -> R) -> R {
         f(&(self.0)())
     }
 }
@@ -179,6 +185,7 @@ where
     D: DescribeError<E>,
     F: Future,
     V: Fn(F::Output) -> Result<T, E>,
+    S::WhenOk: WhenOk<T>,
 {
     type Output = Option<Result<T, E>>;
 

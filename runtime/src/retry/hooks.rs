@@ -1,9 +1,15 @@
-//! The three user hooks of a policy — `when`, `on_retry`, `retry_after` — and their defaults.
+//! The user hooks of a policy — `when`, `when_ok`, `on_retry`, `retry_after` — and their
+//! defaults.
 
 use std::fmt;
 use std::time::Duration;
 
 /// A failed attempt that is about to be retried, as `on_retry` sees it.
+///
+/// An attempt fails by returning an `Err` that `when` accepts, or (with `when_ok`) an `Ok`
+/// value that `when_ok` accepts: [`error`](Attempt::error) is the first,
+/// [`err`](Attempt::err) tells them apart, and [`is_value_retry`](Attempt::is_value_retry)
+/// says which it was.
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,7 +30,8 @@ use std::time::Duration;
 pub struct Attempt<'a, E> {
     pub(crate) number: u32,
     pub(crate) max_attempts: u32,
-    pub(crate) error: &'a E,
+    /// `None` for a value that `when_ok` retried.
+    pub(crate) error: Option<&'a E>,
     pub(crate) next_delay: Duration,
     pub(crate) elapsed: Duration,
 }
@@ -83,8 +90,62 @@ impl<'a, E> Attempt<'a, E> {
     ///     .run(|| Err("busy"));
     /// assert_eq!(seen.into_inner(), ["busy"]);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// For an attempt that returned an `Ok` value which `when_ok` retried: there is no
+    /// error then. A hook of a policy with `when_ok` reads [`err`](Attempt::err) instead.
     pub fn error(&self) -> &'a E {
+        match self.error {
+            Some(error) => error,
+            None => panic!(
+                "Attempt::error: attempt {} returned an Ok value that `when_ok` retried, not an \
+                 error; use Attempt::err() in an on_retry hook of a policy with when_ok",
+                self.number
+            ),
+        }
+    }
+
+    /// The error the attempt returned, or `None` if it returned an `Ok` value that
+    /// `when_ok` retried.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast::{Attempt, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let mut status = [503, 500, 200].into_iter();
+    /// let result: Result<u16, u16> = Retry::fixed()
+    ///     .attempts(3)
+    ///     .delay(Duration::ZERO)
+    ///     .when_ok(|code: &u16| *code == 503)
+    ///     .on_retry(|a: &Attempt<'_, u16>| seen.borrow_mut().push(a.err().copied()))
+    ///     .run(|| match status.next().unwrap() { 200 => Ok(200), 503 => Ok(503), code => Err(code) });
+    /// assert_eq!(result, Ok(200));
+    /// assert_eq!(seen.into_inner(), [None, Some(500)]); // the 503 value, then the 500 error
+    /// ```
+    pub fn err(&self) -> Option<&'a E> {
         self.error
+    }
+
+    /// Whether the attempt returned an `Ok` value that `when_ok` retried (rather than an
+    /// error).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use steadfast::{Attempt, Retry};
+    ///
+    /// let seen = std::cell::RefCell::new(Vec::new());
+    /// let _: Result<u16, ()> = Retry::fixed()
+    ///     .attempts(2)
+    ///     .delay(Duration::ZERO)
+    ///     .when_ok(|code: &u16| *code == 503)
+    ///     .on_retry(|a: &Attempt<'_, ()>| seen.borrow_mut().push(a.is_value_retry()))
+    ///     .run(|| Ok(503));
+    /// assert_eq!(seen.into_inner(), [true]);
+    /// ```
+    pub fn is_value_retry(&self) -> bool {
+        self.error.is_none()
     }
 
     /// How long the policy sleeps before the next attempt.
@@ -133,7 +194,7 @@ impl<E: fmt::Debug> fmt::Debug for Attempt<'_, E> {
         f.debug_struct("Attempt")
             .field("number", &self.number)
             .field("max_attempts", &self.max_attempts)
-            .field("error", self.error)
+            .field("error", &self.error)
             .field("next_delay", &self.next_delay)
             .field("elapsed", &self.elapsed)
             .finish()
@@ -282,5 +343,54 @@ impl<E, F: Fn(&E) -> Option<Duration>> RetryAfter<E> for F {
     #[inline]
     fn retry_after(&self, error: &E) -> Option<Duration> {
         self(error)
+    }
+}
+
+/// The default `when_ok`: an `Ok` value ends the call.
+///
+/// ```
+/// use steadfast::retry::typestate::NoValueRetry;
+/// use steadfast::retry::WhenOk;
+/// assert!(!WhenOk::<u16>::should_retry_value(&NoValueRetry, &503));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoValueRetry;
+
+/// Decides whether an `Ok` value is retried like an error (the `when_ok` key): an HTTP 503
+/// returned as `Ok(Response)`, an empty page that is not ready yet.
+///
+/// Implemented by [`NoValueRetry`] and by every `Fn(&T) -> bool`.
+///
+/// ```
+/// use steadfast::retry::WhenOk;
+/// let unavailable = |status: &u16| *status == 503;
+/// assert!(unavailable.should_retry_value(&503));
+/// assert!(!unavailable.should_retry_value(&200));
+/// ```
+pub trait WhenOk<T> {
+    /// Whether there is a predicate at all (so whether `Ok` values are looked at).
+    const IS_SET: bool = true;
+    /// `true` to retry after `value`, `false` to return it.
+    ///
+    /// ```
+    /// use steadfast::retry::WhenOk;
+    /// let empty = |page: &Vec<u8>| page.is_empty();
+    /// assert!(empty.should_retry_value(&Vec::new()));
+    /// ```
+    fn should_retry_value(&self, value: &T) -> bool;
+}
+
+impl<T> WhenOk<T> for NoValueRetry {
+    const IS_SET: bool = false;
+    #[inline(always)]
+    fn should_retry_value(&self, _: &T) -> bool {
+        false
+    }
+}
+
+impl<T, F: Fn(&T) -> bool> WhenOk<T> for F {
+    #[inline]
+    fn should_retry_value(&self, value: &T) -> bool {
+        self(value)
     }
 }

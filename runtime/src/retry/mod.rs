@@ -35,7 +35,7 @@ mod tokio_clock;
 use std::time::Duration;
 
 pub use budget::RetryBudget;
-pub use hooks::{Attempt, OnRetry, RetryAfter, When};
+pub use hooks::{Attempt, OnRetry, RetryAfter, When, WhenOk};
 pub use progress::{BlockingClock, Clock};
 pub use schedule::{Backoff, Delays, Jitter};
 pub use timeout::Timeout;
@@ -54,7 +54,7 @@ pub use timeout::Timeout;
 /// assert_eq!(POLICY.max_attempts(), 4);
 /// ```
 pub mod typestate {
-    pub use super::hooks::{EveryError, NoHint, NoHook};
+    pub use super::hooks::{EveryError, NoHint, NoHook, NoValueRetry};
     pub use super::timeout::{Deadlines, Limited, Limits, NoTimeout, TimeoutError};
 }
 
@@ -72,7 +72,7 @@ pub(crate) mod internal {
 }
 
 use describe::{DescribeError, TypeNameOnly};
-use hooks::{EveryError, NoHint, NoHook};
+use hooks::{EveryError, NoHint, NoHook, NoValueRetry};
 use progress::{Flow, StdClock};
 use timeout::{Deadlines, Limited, Limits, NoTimeout};
 
@@ -120,7 +120,7 @@ use schedule::{Schedule, ScheduleState};
 /// ```
 #[derive(Debug, Clone, Copy)]
 #[must_use = "a policy does nothing until `run` or `run_async` is called"]
-pub struct Retry<W = EveryError, O = NoHook, A = NoHint, L = NoTimeout> {
+pub struct Retry<W = EveryError, O = NoHook, A = NoHint, L = NoTimeout, K = NoValueRetry> {
     attempts: u32,
     budget: Option<&'static RetryBudget>,
     schedule: Schedule,
@@ -128,6 +128,7 @@ pub struct Retry<W = EveryError, O = NoHook, A = NoHint, L = NoTimeout> {
     when: W,
     on_retry: O,
     retry_after: A,
+    when_ok: K,
 }
 
 impl Retry {
@@ -153,6 +154,7 @@ impl Retry {
             when: EveryError,
             on_retry: NoHook,
             retry_after: NoHint,
+            when_ok: NoValueRetry,
         }
     }
 
@@ -208,7 +210,7 @@ impl Default for Retry {
     }
 }
 
-impl<W, O, A, L> Retry<W, O, A, L> {
+impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// Total attempts, the first call included: `attempts(3)` is one call and two retries.
     /// `0` is taken as `1`: the operation always runs once.
     ///
@@ -334,7 +336,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     }
 }
 
-impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
+impl<W: Copy, O: Copy, A: Copy, K: Copy> Retry<W, O, A, NoTimeout, K> {
     /// A deadline for the whole call, sleeps included (Go's `context.WithTimeout`). When it
     /// passes before the attempts run out, the call returns `Err(E::from(Timeout))`, so the
     /// error type must implement `From<`[`Timeout`]`>`.
@@ -348,7 +350,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
     /// let policy = steadfast::Retry::new().timeout(Duration::from_secs(2));
     /// assert_eq!(policy.max_attempts(), 3);
     /// ```
-    pub const fn timeout(self, timeout: Duration) -> Retry<W, O, A, Limited> {
+    pub const fn timeout(self, timeout: Duration) -> Retry<W, O, A, Limited, K> {
         self.with_limits(Limited {
             timeout: Some(timeout),
             attempt_timeout: None,
@@ -364,14 +366,14 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
     /// let policy = steadfast::Retry::new().attempt_timeout(Duration::from_millis(500));
     /// assert_eq!(policy.max_attempts(), 3);
     /// ```
-    pub const fn attempt_timeout(self, attempt_timeout: Duration) -> Retry<W, O, A, Limited> {
+    pub const fn attempt_timeout(self, attempt_timeout: Duration) -> Retry<W, O, A, Limited, K> {
         self.with_limits(Limited {
             timeout: None,
             attempt_timeout: Some(attempt_timeout),
         })
     }
 
-    const fn with_limits(self, limits: Limited) -> Retry<W, O, A, Limited> {
+    const fn with_limits(self, limits: Limited) -> Retry<W, O, A, Limited, K> {
         let Retry {
             attempts,
             budget,
@@ -380,6 +382,7 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
             when,
             on_retry,
             retry_after,
+            when_ok,
         } = self;
         Retry {
             attempts,
@@ -389,11 +392,12 @@ impl<W: Copy, O: Copy, A: Copy> Retry<W, O, A, NoTimeout> {
             when,
             on_retry,
             retry_after,
+            when_ok,
         }
     }
 }
 
-impl<W, O, A> Retry<W, O, A, Limited> {
+impl<W, O, A, K> Retry<W, O, A, Limited, K> {
     /// See [`Retry::timeout`] on a policy without deadlines.
     ///
     /// ```
@@ -423,7 +427,7 @@ impl<W, O, A> Retry<W, O, A, Limited> {
     }
 }
 
-impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
+impl<O: Copy, A: Copy, L: Copy, K: Copy> Retry<EveryError, O, A, L, K> {
     /// Retries only the errors `when` accepts; any other error is returned at once.
     ///
     /// ```
@@ -433,7 +437,7 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
     ///     .run(|| { calls += 1; Err("denied") });
     /// assert_eq!((result, calls), (Err("denied"), 1));
     /// ```
-    pub const fn when<W>(self, when: W) -> Retry<W, O, A, L> {
+    pub const fn when<W>(self, when: W) -> Retry<W, O, A, L, K> {
         let Retry {
             attempts,
             budget,
@@ -442,6 +446,7 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
             when: EveryError,
             on_retry,
             retry_after,
+            when_ok,
         } = self;
         Retry {
             attempts,
@@ -451,11 +456,12 @@ impl<O: Copy, A: Copy, L: Copy> Retry<EveryError, O, A, L> {
             when,
             on_retry,
             retry_after,
+            when_ok,
         }
     }
 }
 
-impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
+impl<W: Copy, A: Copy, L: Copy, K: Copy> Retry<W, NoHook, A, L, K> {
     /// Calls `on_retry` with each failed [`Attempt`] before the sleep that follows it (see
     /// [`Attempt`] for an example).
     ///
@@ -464,7 +470,7 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
     ///     .on_retry(|a: &steadfast::Attempt<'_, std::io::Error>| eprintln!("{}", a.error()));
     /// # let _ = policy;
     /// ```
-    pub const fn on_retry<O>(self, on_retry: O) -> Retry<W, O, A, L> {
+    pub const fn on_retry<O>(self, on_retry: O) -> Retry<W, O, A, L, K> {
         let Retry {
             attempts,
             budget,
@@ -473,6 +479,7 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
             when,
             on_retry: NoHook,
             retry_after,
+            when_ok,
         } = self;
         Retry {
             attempts,
@@ -482,11 +489,12 @@ impl<W: Copy, A: Copy, L: Copy> Retry<W, NoHook, A, L> {
             when,
             on_retry,
             retry_after,
+            when_ok,
         }
     }
 }
 
-impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
+impl<W: Copy, O: Copy, L: Copy, K: Copy> Retry<W, O, NoHint, L, K> {
     /// Lets the error name the next delay (HTTP `Retry-After`, gRPC pushback): `Some(d)`
     /// replaces the schedule's delay for that sleep, not capped by `max_delay`; a `timeout`
     /// still bounds it.
@@ -498,7 +506,7 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
     ///     .retry_after(|e: &Throttled| Some(e.wait));
     /// # let _ = policy;
     /// ```
-    pub const fn retry_after<A>(self, retry_after: A) -> Retry<W, O, A, L> {
+    pub const fn retry_after<A>(self, retry_after: A) -> Retry<W, O, A, L, K> {
         let Retry {
             attempts,
             budget,
@@ -507,6 +515,7 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
             when,
             on_retry,
             retry_after: NoHint,
+            when_ok,
         } = self;
         Retry {
             attempts,
@@ -516,11 +525,60 @@ impl<W: Copy, O: Copy, L: Copy> Retry<W, O, NoHint, L> {
             when,
             on_retry,
             retry_after,
+            when_ok,
         }
     }
 }
 
-impl<W, O, A, L> Retry<W, O, A, L> {
+impl<W: Copy, O: Copy, A: Copy, L: Copy> Retry<W, O, A, L, NoValueRetry> {
+    /// Retries the `Ok` values `when_ok` accepts like errors (an HTTP 503 returned as
+    /// `Ok(Response)`), with the same schedule, deadline, budget and `on_retry` hook (which
+    /// sees them through [`Attempt::err`] and [`Attempt::is_value_retry`]). When the
+    /// attempts run out, or the budget or the deadline stops the retries, the last `Ok`
+    /// value is returned as it is. A `retry_after` hint, which reads an error, does not
+    /// apply to a value retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut statuses = [503, 503, 200].into_iter();
+    /// let result: Result<u16, std::io::Error> = steadfast::Retry::fixed()
+    ///     .delay(Duration::ZERO)
+    ///     .when_ok(|status: &u16| *status == 503)
+    ///     .run(|| Ok(statuses.next().unwrap()));
+    /// assert_eq!(result.unwrap(), 200);
+    ///
+    /// let always_busy: Result<u16, std::io::Error> = steadfast::Retry::fixed()
+    ///     .delay(Duration::ZERO)
+    ///     .when_ok(|status: &u16| *status == 503)
+    ///     .run(|| Ok(503));
+    /// assert_eq!(always_busy.unwrap(), 503); // the last value, as it is
+    /// ```
+    pub const fn when_ok<K>(self, when_ok: K) -> Retry<W, O, A, L, K> {
+        let Retry {
+            attempts,
+            budget,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+            when_ok: NoValueRetry,
+        } = self;
+        Retry {
+            attempts,
+            budget,
+            schedule,
+            limits,
+            when,
+            on_retry,
+            retry_after,
+            when_ok,
+        }
+    }
+}
+
+impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// Calls `op` until it succeeds, the error is not retryable, the attempts run out or the
     /// deadline passes, sleeping between attempts with `std::thread::sleep`.
     ///
@@ -544,6 +602,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Deadlines<E>,
+        K: WhenOk<T>,
     {
         self.run_with_clock::<StdClock, T, E, F>(op)
     }
@@ -580,6 +639,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Deadlines<E>,
+        K: WhenOk<T>,
     {
         let mut op = op;
         self.run_driven::<C, T, E, _, _, _>(L::into_error, TypeNameOnly, |_| op())
@@ -602,6 +662,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Limits,
+        K: WhenOk<T>,
         X: Fn(Timeout) -> E,
         D: DescribeError<E>,
     {

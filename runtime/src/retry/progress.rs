@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use super::describe::{DescribeError, Described, TypeNameOnly};
-use super::hooks::{Attempt, OnRetry, RetryAfter, When};
+use super::hooks::{Attempt, OnRetry, RetryAfter, When, WhenOk};
 use super::schedule::{Schedule, ScheduleState};
 use super::timeout::{Limits, Timeout};
 use super::{Retry, RetryBudget};
@@ -204,7 +204,7 @@ pub(crate) enum Flow<T, E> {
     Sleep(Duration),
 }
 
-impl<W, O, A, L> Retry<W, O, A, L> {
+impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// Begins a call, with the conversion of a deadline into `E` (so that expansions check
     /// `E: From<Timeout>` at the key that needs it) and the way errors are written in
     /// `tracing` events. Reads the clock only if a deadline or an `on_retry` hook needs it.
@@ -310,11 +310,15 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Limits,
+        K: WhenOk<T>,
         X: Fn(Timeout) -> E,
         D: DescribeError<E>,
     {
         match outcome {
             Ok(Ok(value)) => {
+                if K::IS_SET && self.when_ok.should_retry_value(&value) {
+                    return self.retry_after_failure(progress, Failure::Value(value));
+                }
                 if let Some(budget) = self.budget {
                     budget.deposit();
                 }
@@ -322,7 +326,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             }
             Ok(Err(error)) => {
                 if self.when.should_retry(&error) {
-                    self.retry_after_error(progress, error)
+                    self.retry_after_failure(progress, Failure::Error(error))
                 } else {
                     Flow::Done(Err(error))
                 }
@@ -354,7 +358,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
             let limit = self.limits.attempt_timeout().unwrap_or(elapsed);
             let expired = Timeout::new(progress.attempt, elapsed, limit, true);
             let error = (progress.into_error)(expired);
-            self.retry_after_error(progress, error)
+            self.retry_after_failure(progress, Failure::Error(error))
         }
     }
 
@@ -369,10 +373,10 @@ impl<W, O, A, L> Retry<W, O, A, L> {
     /// path, measured by `benches/`. The hooks are called here, where the default ones
     /// compile to nothing.
     #[inline(always)]
-    fn retry_after_error<T, E, C: Clock, X, D>(
+    fn retry_after_failure<T, E, C: Clock, X, D>(
         &self,
         progress: &mut Progress<C, E, X, D>,
-        error: E,
+        failure: Failure<T, E>,
     ) -> Flow<T, E>
     where
         O: OnRetry<E>,
@@ -385,14 +389,16 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         // level before it decides whether a retry may follow (gRPC A6).
         let budget_allows = self.budget.is_none_or(RetryBudget::withdraw);
         if progress.attempt >= self.attempts {
-            report_exhausted(progress.attempt, &Described(&error, &progress.describe));
-            return Flow::Done(Err(error));
+            report_exhausted(progress.attempt, &failure.shown(&progress.describe));
+            return Flow::Done(failure.into_outcome());
         }
         if !budget_allows {
-            report_budget_denied(progress.attempt, &Described(&error, &progress.describe));
-            return Flow::Done(Err(error));
+            report_budget_denied(progress.attempt, &failure.shown(&progress.describe));
+            return Flow::Done(failure.into_outcome());
         }
-        let hint = self.retry_after.retry_after(&error);
+        let hint = failure
+            .err()
+            .and_then(|error| self.retry_after.retry_after(error));
         let (mut schedule, started) = match &progress.retrying {
             Some(retrying) => (retrying.schedule.clone(), retrying.started),
             None => (ScheduleState::default(), None),
@@ -415,24 +421,64 @@ impl<W, O, A, L> Retry<W, O, A, L> {
                 delay: step.delay,
                 timeout,
             };
-            report_deadline_ahead(&ahead, &Described(&error, &progress.describe));
-            return Flow::Done(Err(error));
+            report_deadline_ahead(&ahead, &failure.shown(&progress.describe));
+            return Flow::Done(failure.into_outcome());
         }
         report_retry(
             progress.attempt,
             self.attempts,
             step.delay,
-            &Described(&error, &progress.describe),
+            &failure.shown(&progress.describe),
         );
         self.on_retry.on_retry(&Attempt {
             number: progress.attempt,
             max_attempts: self.attempts,
-            error: &error,
+            error: failure.err(),
             next_delay: step.delay,
             elapsed: step.elapsed,
         });
-        drop(error);
+        drop(failure);
         Flow::Sleep(step.delay)
+    }
+}
+
+/// What an attempt that will be retried returned: an error that `when` accepts, or a value
+/// that `when_ok` accepts.
+pub(crate) enum Failure<T, E> {
+    Error(E),
+    Value(T),
+}
+
+impl<T, E> Failure<T, E> {
+    fn err(&self) -> Option<&E> {
+        match self {
+            Failure::Error(error) => Some(error),
+            Failure::Value(_) => None,
+        }
+    }
+
+    /// What the call returns when no retry follows: the attempt's own outcome.
+    fn into_outcome(self) -> Result<T, E> {
+        match self {
+            Failure::Error(error) => Err(error),
+            Failure::Value(value) => Ok(value),
+        }
+    }
+
+    fn shown<'a, D>(&'a self, describe: &'a D) -> Shown<'a, T, E, D> {
+        Shown(self, describe)
+    }
+}
+
+/// A failure written for an event: the error by its describer, a value by what it is.
+pub(crate) struct Shown<'a, T, E, D>(&'a Failure<T, E>, &'a D);
+
+impl<T, E, D: DescribeError<E>> std::fmt::Display for Shown<'_, T, E, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Failure::Error(error) => Described(error, self.1).fmt(f),
+            Failure::Value(_) => f.write_str("an Ok value that when_ok retries"),
+        }
     }
 }
 

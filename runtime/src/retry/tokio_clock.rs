@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::describe::TypeNameOnly;
 use super::driver::{AsyncClock, AsyncDriver};
-use super::hooks::{OnRetry, RetryAfter, When};
+use super::hooks::{OnRetry, RetryAfter, When, WhenOk};
 use super::progress::Clock;
 use super::timeout::Deadlines;
 use super::Retry;
@@ -35,7 +35,7 @@ impl AsyncClock for TokioClock {
     }
 }
 
-impl<W, O, A, L> Retry<W, O, A, L> {
+impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// Awaits the future `op` makes until it succeeds, the error is not retryable, the
     /// attempts run out or a deadline passes, sleeping on tokio's timer in between.
     ///
@@ -67,6 +67,7 @@ impl<W, O, A, L> Retry<W, O, A, L> {
         O: OnRetry<E>,
         A: RetryAfter<E>,
         L: Deadlines<E>,
+        K: WhenOk<T>,
     {
         let mut driver =
             AsyncDriver::<_, TokioClock, E, _, _>::new(self, L::into_error, TypeNameOnly);

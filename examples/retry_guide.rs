@@ -179,8 +179,12 @@ async fn get_politely(server: &Server) -> Result<u32, Error> {
 // ANCHOR_END: retry_after
 
 // ANCHOR: timeout
-/// Attempts at 0, 400 and 800 ms; the next would start past the deadline, so the call sleeps
-/// until 1 s and returns `Err(Error::TimedOut(..))`.
+/// Each attempt takes `work`, then asks the server. The call never sleeps into its deadline:
+///
+/// - attempts that answer at once start at 0, 400 and 800 ms; the next would start past the
+///   deadline, so the call returns the third attempt's own error at once, at 800 ms;
+/// - attempts of 350 ms start at 0 and 750 ms, and the deadline drops the second in flight:
+///   it has no error of its own, so the call returns `Err(Error::TimedOut(..))`, at 1 s.
 #[retry(
     attempts = 10,
     backoff = "fixed",
@@ -188,12 +192,14 @@ async fn get_politely(server: &Server) -> Result<u32, Error> {
     jitter = "none",
     timeout = "1s"
 )]
-async fn get_within_a_second(server: &Server) -> Result<u32, Error> {
+async fn get_within_a_second(server: &Server, work: Duration) -> Result<u32, Error> {
+    tokio::time::sleep(work).await; // a backend that may be slow
     server.call()
 }
 
-/// A sync call cannot be interrupted: no attempt or sleep starts past the deadline, and the
-/// last sleep is cut to end at it. Attempts at 0, 2, 4, 6 and 8 ms, then a sleep to 10 ms.
+/// A sync call cannot be interrupted: no attempt starts past the deadline, and no sleep
+/// reaches it. Attempts at 0, 2, 4, 6 and 8 ms; the sleep after the fifth would end at the
+/// deadline, so the fifth attempt's error is returned at 8 ms.
 #[retry(
     attempts = 100,
     backoff = "fixed",
@@ -359,10 +365,15 @@ async fn async_part() {
 
     println!("timeout: a deadline for the whole call, sleeps included:");
     let server = Server::down();
-    match get_within_a_second(&server).await {
+    let result = get_within_a_second(&server, Duration::ZERO).await;
+    let (calls, at) = (server.calls.get(), server.now_ms());
+    println!("  -> {result:?} after {calls} calls, at {at} ms");
+    assert_eq!((result, calls, at), (Err(Error::Busy), 3, 800));
+    let server = Server::down();
+    match get_within_a_second(&server, Duration::from_millis(350)).await {
         Err(Error::TimedOut(timeout)) => {
             println!("  -> {timeout}");
-            assert_eq!((timeout.attempts(), server.now_ms()), (3, 1000));
+            assert_eq!((timeout.attempts(), server.now_ms()), (2, 1000));
         }
         other => panic!("expected a timeout, got {other:?}"),
     }
@@ -417,14 +428,15 @@ fn sync_part() {
 
     println!("a sync call with a timeout:");
     let started = clock.elapsed();
-    match get_blocking_within(&Server::down()) {
-        Err(Error::TimedOut(timeout)) => {
-            println!("  -> {timeout}");
-            let took = clock.elapsed() - started;
-            assert_eq!((timeout.attempts(), took), (5, Duration::from_millis(10)));
-        }
-        other => panic!("expected a timeout, got {other:?}"),
-    }
+    let server = Server::down();
+    let result = get_blocking_within(&server);
+    let took = clock.elapsed() - started;
+    println!(
+        "  -> {result:?} after {} calls, in {took:?}",
+        server.calls.get()
+    );
+    assert_eq!((result, server.calls.get()), (Err(Error::Busy), 5));
+    assert_eq!(took, Duration::from_millis(8));
 
     println!("by-value arguments are cloned for every attempt:");
     let server = Server::new([Error::Busy, Error::Busy]);

@@ -260,15 +260,19 @@ pub use steadfast_macros::recover;
 ///   argument that is not `Clone` is a compile error on that argument. References,
 ///   `&self` and `&mut self` are borrowed again by each attempt.
 /// - `timeout` and `attempt_timeout` need `E: From<Timeout>`; the error says so at the key.
-///   An async attempt in flight is dropped at the deadline; a sync attempt cannot be
-///   interrupted, so no attempt or sleep starts past the deadline and a sleep is cut to
-///   end at it. When the deadline ends the call, it returns `Err(E::from(Timeout))`.
+/// - The call never sleeps into its `timeout`: when an attempt fails and the next could not
+///   start before the deadline (its delay, or its `retry_after` hint, reaches it), the call
+///   returns that attempt's own error at once, without `on_retry`. It returns
+///   `Err(E::from(Timeout))` only when there is no such error: an async attempt in flight
+///   is dropped at the deadline, or the deadline had passed when the next attempt was due
+///   (a sync attempt cannot be interrupted, so none starts past it).
 /// - `async fn`: nothing is spawned or boxed, nothing is allocated per attempt, the future
 ///   is `Send` when the body's is, and dropping it cancels the attempt or the sleep at
 ///   once. Sleeps use tokio's timer, so `tokio::time::pause()` makes tests exact.
 /// - With the `tracing` feature, each failure that will be retried is a WARN event
-///   (attempt, max attempts, delay, error) and exhaustion an ERROR event, in the caller's
-///   span.
+///   (attempt, max attempts, delay, error), in the caller's span; an ERROR event says why
+///   the call gave up: the attempts ran out, the next attempt could not start before the
+///   `timeout` (naming the error returned), or the deadline cut an attempt.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]

@@ -323,6 +323,28 @@ async fn retry_after_reaches_the_policy_as_a_path_or_a_closure() {
     assert_eq!(starts.began(), [0, 2_000].map(ms));
 }
 
+#[retry(attempts = 3, timeout = "1s", retry_after = server_hint, on_retry = see)]
+async fn throttled_past_the_timeout(starts: &Starts) -> Result<(), Error> {
+    let n = starts.begin();
+    sleep(ms(10)).await;
+    Err(Error::Throttled(n, ms(5_000)))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hint_past_the_timeout_returns_the_servers_error_at_once() {
+    // 5 s asked for with 990 ms left: no sleep into the deadline, no `Timeout` in place of
+    // the server's answer, no `on_retry` for a retry that does not follow.
+    take_seen();
+    let starts = Starts::new();
+    assert_eq!(
+        throttled_past_the_timeout(&starts).await,
+        Err(Error::Throttled(1, ms(5_000)))
+    );
+    assert_eq!(starts.began(), [Duration::ZERO]);
+    assert_eq!(starts.elapsed(), ms(10));
+    assert_eq!(take_seen(), []);
+}
+
 // ---------------------------------------------------------------------------------------
 // Arguments: a fresh clone per attempt, generics, lifetimes, `where`, `impl Trait`
 

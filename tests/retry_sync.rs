@@ -690,36 +690,53 @@ fn fast_under_timeout(calls: &Cell<u32>) -> Result<u32, Error> {
 }
 
 #[test]
-fn timeout_returns_the_timeout_error() {
+fn timeout_returns_the_last_error_when_no_attempt_could_start_in_time() {
     let clock = steadfast::time::pause();
     let calls = Cell::new(0);
-    let Err(Error::TimedOut(t)) = never_succeeds(&calls) else {
-        panic!("expected a timeout");
-    };
-    // Attempts at 0, 1, ..., 19 ms; the sleep after the 20th would reach the deadline, so
-    // it is cut to end there and no 21st attempt starts.
-    assert_eq!((t.attempts(), calls.get()), (20, 20));
-    assert_eq!((t.elapsed(), t.limit()), (ms(20), ms(20)));
-    assert!(!t.is_attempt_timeout());
-    assert_eq!(clock.elapsed(), ms(20));
+    // Attempts at 0, 1, ..., 19 ms; the 1 ms sleep after the 20th would reach the 20 ms
+    // deadline, so it is not taken: the 20th attempt's error is returned at 19 ms.
+    assert_eq!(never_succeeds(&calls), Err(Error::Transient(20)));
+    assert_eq!(calls.get(), 20);
+    assert_eq!(clock.elapsed(), ms(19));
 }
 
 #[test]
-fn an_attempt_that_overruns_the_timeout_ends_the_call() {
-    // A running sync attempt cannot be interrupted: it finishes, and no other starts.
+fn an_attempt_that_overruns_the_timeout_ends_the_call_with_its_error() {
+    // A running sync attempt cannot be interrupted: it finishes, no other starts, and its
+    // own error is returned.
     let clock = steadfast::time::pause();
     let calls = Cell::new(0);
-    let Err(Error::TimedOut(t)) = overruns(&calls, ms(20), false) else {
-        panic!("expected a timeout");
-    };
-    assert_eq!((t.attempts(), calls.get()), (1, 1));
-    assert_eq!((t.elapsed(), t.limit()), (ms(20), ms(5)));
+    assert_eq!(overruns(&calls, ms(20), false), Err(Error::Transient(1)));
+    assert_eq!(calls.get(), 1);
     assert_eq!(clock.elapsed(), ms(20), "no sleep after the deadline");
 
     // What it returns stands if it is a success.
     let calls = Cell::new(0);
     assert_eq!(overruns(&calls, ms(20), true), Ok(1));
     assert_eq!(clock.elapsed(), ms(40));
+}
+
+#[retry(attempts = 3, timeout = "1s", retry_after = server_hint, on_retry = see)]
+fn throttled_past_the_timeout(calls: &Cell<u32>) -> Result<(), Error> {
+    let n = bump(calls);
+    steadfast::time::sleep(ms(10)); // the attempt's work, on the thread's clock
+    Err(Error::Throttled(n, ms(5_000)))
+}
+
+#[test]
+fn a_hint_past_the_timeout_returns_the_servers_error_at_once() {
+    // 5 s asked for with 990 ms left: no sleep into the deadline, no `Timeout` in place of
+    // the server's answer, no `on_retry` for a retry that does not follow.
+    let clock = steadfast::time::pause();
+    take_seen();
+    let calls = Cell::new(0);
+    assert_eq!(
+        throttled_past_the_timeout(&calls),
+        Err(Error::Throttled(1, ms(5_000)))
+    );
+    assert_eq!(calls.get(), 1);
+    assert_eq!(clock.elapsed(), ms(10));
+    assert_eq!(take_seen(), []);
 }
 
 #[test]

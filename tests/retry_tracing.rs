@@ -1,6 +1,8 @@
-//! `#[retry]` with the `tracing` feature: a WARN event per retried failure, an ERROR event
-//! when the attempts run out or the deadline passes, each inside the caller's span, and
-//! nothing at all without a subscriber.
+//! `#[retry]` with the `tracing` feature: a WARN event per retried failure (and only when a
+//! retry really follows), an ERROR event when the attempts run out, when the next attempt
+//! could not start before the deadline (saying why, and naming the error returned), or when
+//! the deadline cuts an attempt; each inside the caller's span, and nothing at all without a
+//! subscriber.
 //!
 //! Run with `cargo test --features tracing --test retry_tracing` (or `--all-features`).
 //! The subscriber is written by hand: it records each event's level, message, fields and
@@ -193,6 +195,11 @@ fn down_until_the_deadline() -> Result<(), Error> {
     Err(Error::Unavailable(next_call()))
 }
 
+#[retry(attempts = 3, timeout = "1s", retry_after = |_| Some(Duration::from_secs(5)))]
+fn throttled_past_the_deadline() -> Result<(), Error> {
+    Err(Error::Unavailable(next_call()))
+}
+
 #[derive(Debug)]
 #[allow(dead_code)] // the field is read through `Debug` only
 struct OnlyDebug(u32);
@@ -263,19 +270,17 @@ fn exhausting_the_attempts_is_an_error_event() {
 }
 
 #[test]
-fn the_deadline_is_an_error_event() {
+fn a_next_attempt_that_could_not_start_in_time_is_an_error_event_naming_the_error() {
     // On the paused clock the 1 ms sleeps take exactly 1 ms: attempts at 0, 1, 2, 3 and
     // 4 ms, each but the last followed by a WARN; the sleep after the fifth would reach the
-    // 5 ms deadline, so it is cut to end there and the call ends with one ERROR.
+    // 5 ms deadline, so it is not taken, and the call ends at 4 ms with the fifth attempt's
+    // error and one ERROR saying why.
     let clock = steadfast::time::pause();
     CALLS.set(0);
     let (events, result) = recorded(down_until_the_deadline);
-    let Err(Error::TimedOut(t)) = result else {
-        panic!("expected a timeout, got {result:?}");
-    };
     let ms = Duration::from_millis;
-    assert_eq!((t.attempts(), t.elapsed(), t.limit()), (5, ms(5), ms(5)));
-    assert_eq!((CALLS.get(), clock.elapsed()), (5, ms(5)));
+    assert_eq!(result, Err(Error::Unavailable(5)));
+    assert_eq!((CALLS.get(), clock.elapsed()), (5, ms(4)));
 
     let levels: Vec<Level> = events.iter().map(|e| e.level).collect();
     let (warn, error) = (Level::WARN, Level::ERROR);
@@ -283,9 +288,38 @@ fn the_deadline_is_an_error_event() {
     let warned: Vec<_> = events[..4].iter().map(|e| e.field("attempt")).collect();
     assert_eq!(warned, [Some("1"), Some("2"), Some("3"), Some("4")]);
     let last = &events[4];
-    assert_eq!(last.message, t.to_string());
+    assert_eq!(
+        last.message,
+        "attempt 5 failed and the next could not start before the timeout of 5ms \
+         (after 4ms, with 1ms to wait): returning its error"
+    );
     assert_eq!(last.field("attempts"), Some("5"));
-    assert_eq!(last.field("elapsed_ms"), Some("5.0"));
+    assert_eq!(last.field("elapsed_ms"), Some("4.0"));
+    assert_eq!(last.field("error"), Some("service unavailable (attempt 5)"));
+}
+
+#[test]
+fn a_hint_past_the_deadline_is_one_error_event_and_no_warn() {
+    // The error asks for 5 s with the whole 1 s left: no retry follows, so no WARN.
+    let clock = steadfast::time::pause();
+    CALLS.set(0);
+    let (events, result) = recorded(throttled_past_the_deadline);
+    assert_eq!(result, Err(Error::Unavailable(1)));
+    assert_eq!((CALLS.get(), clock.elapsed()), (1, Duration::ZERO));
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let error = &events[0];
+    assert_eq!(error.level, Level::ERROR);
+    assert_eq!(
+        error.message,
+        "attempt 1 failed and the next could not start before the timeout of 1s \
+         (after 0ns, with 5s to wait): returning its error"
+    );
+    assert_eq!(error.field("attempts"), Some("1"));
+    assert_eq!(error.field("elapsed_ms"), Some("0.0"));
+    assert_eq!(
+        error.field("error"),
+        Some("service unavailable (attempt 1)")
+    );
 }
 
 #[test]
@@ -375,6 +409,53 @@ async fn async_events_are_inside_the_instrumented_span() {
         assert_eq!(event.span.as_deref(), Some("sync_job"), "{event:?}");
     }
     assert_eq!(events[1].field("delay_ms"), Some("100.0"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Async: a deadline that cuts an attempt in flight
+
+#[retry(
+    attempts = 3,
+    delay = "100ms",
+    backoff = "fixed",
+    jitter = "none",
+    timeout = "250ms"
+)]
+async fn async_slow(calls: &std::cell::Cell<u32>) -> Result<(), Error> {
+    calls.set(calls.get() + 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Err(Error::Unavailable(calls.get()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_that_cuts_an_async_attempt_is_an_error_event_with_the_timeout() {
+    // Attempts of 100 ms at 0 and 200 ms: the second is cut by the 250 ms deadline. One
+    // WARN for the retry that followed the first, then the `Timeout` as an ERROR.
+    let recorder = Recorder::default();
+    let _default = tracing::subscriber::set_default(recorder.clone());
+    let calls = std::cell::Cell::new(0);
+    let result = async_slow(&calls).await;
+    let Err(Error::TimedOut(t)) = result else {
+        panic!("expected a timeout, got {result:?}");
+    };
+    let ms = Duration::from_millis;
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (2, ms(250), ms(250))
+    );
+    assert_eq!(calls.get(), 2);
+    let events = recorder.events();
+    let levels: Vec<Level> = events.iter().map(|e| e.level).collect();
+    assert_eq!(levels, [Level::WARN, Level::ERROR], "{events:#?}");
+    assert_eq!(events[0].field("attempt"), Some("1"));
+    let last = &events[1];
+    assert_eq!(
+        last.message,
+        "the timeout of 250ms passed after 2 attempts (250ms)"
+    );
+    assert_eq!(last.message, t.to_string());
+    assert_eq!(last.field("attempts"), Some("2"));
+    assert_eq!(last.field("elapsed_ms"), Some("250.0"));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::time::Instant;
 
+use steadfast_runtime::retry::typestate::Deadlines;
+use steadfast_runtime::retry::{OnRetry, RetryAfter, When};
 use steadfast_runtime::{Attempt, Backoff, Jitter, Retry, Timeout};
 
 fn ms(n: u64) -> Duration {
@@ -91,6 +93,31 @@ fn hang(start: Instant, dropped_at: &Arc<Mutex<Vec<Duration>>>) -> impl Future<O
 
 fn drops(dropped_at: &Arc<Mutex<Vec<Duration>>>) -> Vec<Duration> {
     dropped_at.lock().unwrap().clone()
+}
+
+/// Runs `policy` with attempts that all hang, so that only its limits end them: returns
+/// the call's `Timeout` and when, after the call began, each attempt was dropped.
+async fn when_every_attempt_hangs<W, O, A, L>(
+    policy: &Retry<W, O, A, L>,
+) -> (Timeout, Vec<Duration>)
+where
+    W: When<Error>,
+    O: OnRetry<Error>,
+    A: RetryAfter<Error>,
+    L: Deadlines<Error>,
+{
+    let start = Instant::now();
+    let dropped_at = Arc::new(Mutex::new(Vec::new()));
+    let result: Result<(), Error> = policy
+        .run_async(|| {
+            let hung = hang(start, &dropped_at);
+            async move {
+                hung.await;
+                Ok(())
+            }
+        })
+        .await;
+    (result.unwrap_err().timeout(), drops(&dropped_at))
 }
 
 fn assert_send<T: Send>(_: &T) {}
@@ -263,23 +290,11 @@ async fn an_attempt_timeout_is_retried_whatever_when_says() {
 #[tokio::test(start_paused = true)]
 async fn when_every_attempt_times_out_the_last_timeout_is_returned() {
     let start = Instant::now();
-    let dropped_at = Arc::new(Mutex::new(Vec::new()));
-    let result: Result<(), Error> = EXP
-        .attempts(2)
-        .attempt_timeout(ms(500))
-        .run_async(|| {
-            let hung = hang(start, &dropped_at);
-            async move {
-                hung.await;
-                Ok(())
-            }
-        })
-        .await;
-    let t = result.unwrap_err().timeout();
+    let (t, dropped) = when_every_attempt_hangs(&EXP.attempts(2).attempt_timeout(ms(500))).await;
     assert!(t.is_attempt_timeout());
     assert_eq!((t.attempts(), t.limit()), (2, ms(500)));
     assert_eq!(start.elapsed(), ms(1_100));
-    assert_eq!(drops(&dropped_at), [ms(500), ms(1_100)]);
+    assert_eq!(dropped, [ms(500), ms(1_100)]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -337,44 +352,52 @@ async fn timeout_drops_the_attempt_in_flight_at_the_deadline() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn timeout_cuts_the_sleep_to_end_at_the_deadline() {
+async fn the_last_error_is_returned_when_the_next_sleep_would_reach_the_deadline() {
     let start = Instant::now();
     let began = RefCell::new(Vec::new());
+    let announced = RefCell::new(Vec::new());
     let result: Result<(), Error> = EXP
         .attempts(10)
         .timeout(ms(1_000))
+        .on_retry(|a: &Attempt<'_, Error>| announced.borrow_mut().push(a.number()))
         .run_async(|| {
             began.borrow_mut().push(start.elapsed());
-            async { Err(Error::Transient(0)) }
+            let n = began.borrow().len() as u32;
+            async move { Err(Error::Transient(n)) }
         })
         .await;
-    let t = result.unwrap_err().timeout();
-    assert_eq!(start.elapsed(), ms(1_000));
+    // Attempts at 0, 100, 300 and 700 ms; the 800 ms sleep after the fourth would end past
+    // the deadline: the fourth attempt's error is returned at once, at 700 ms.
+    assert_eq!(result, Err(Error::Transient(4)));
     assert_eq!(*began.borrow(), [0, 100, 300, 700].map(ms));
-    assert!(!t.is_attempt_timeout());
-    assert_eq!(
-        (t.attempts(), t.elapsed(), t.limit()),
-        (4, ms(1_000), ms(1_000))
-    );
+    assert_eq!(start.elapsed(), ms(700));
+    assert_eq!(announced.into_inner(), [1, 2, 3]);
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_call_deadline_wins_over_a_longer_attempt_timeout() {
-    // Attempts hang; attempt_timeout 400 ms, delay 50 ms, timeout 1 s: attempts at 0 and
-    // 450 ms time out on their own, the one at 900 ms is cut by the call's deadline.
+async fn a_deadline_that_cuts_an_attempt_in_flight_gives_a_timeout() {
+    // Attempts of 300 ms at 0, 400 and 900 ms (sleeps of 100 and 200 ms): the third is
+    // still running at the 1 s deadline, which drops it. Its error never came, so the call
+    // returns a `Timeout`, at the deadline exactly.
     let start = Instant::now();
     let dropped_at = Arc::new(Mutex::new(Vec::new()));
-    let result: Result<(), Error> = Retry::fixed()
+    let began = RefCell::new(Vec::new());
+    let announced = RefCell::new(Vec::new());
+    let result: Result<(), Error> = EXP
         .attempts(10)
-        .delay(ms(50))
-        .jitter(Jitter::None)
-        .attempt_timeout(ms(400))
         .timeout(ms(1_000))
+        .on_retry(|a: &Attempt<'_, Error>| announced.borrow_mut().push(a.number()))
         .run_async(|| {
-            let hung = hang(start, &dropped_at);
+            began.borrow_mut().push(start.elapsed());
+            let n = began.borrow().len() as u32;
+            let guard = DropGuard {
+                start,
+                dropped_at: Arc::clone(&dropped_at),
+            };
             async move {
-                hung.await;
-                Ok(())
+                let _guard = guard;
+                tokio::time::sleep(ms(300)).await;
+                Err(Error::Transient(n))
             }
         })
         .await;
@@ -384,7 +407,30 @@ async fn the_call_deadline_wins_over_a_longer_attempt_timeout() {
         (t.attempts(), t.elapsed(), t.limit()),
         (3, ms(1_000), ms(1_000))
     );
-    assert_eq!(drops(&dropped_at), [400, 850, 1_000].map(ms));
+    assert_eq!(*began.borrow(), [0, 400, 900].map(ms));
+    assert_eq!(drops(&dropped_at), [300, 700, 1_000].map(ms));
+    assert_eq!(start.elapsed(), ms(1_000));
+    assert_eq!(announced.into_inner(), [1, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_call_deadline_wins_over_a_longer_attempt_timeout() {
+    // Attempts hang; attempt_timeout 400 ms, delay 50 ms, timeout 1 s: attempts at 0 and
+    // 450 ms time out on their own, the one at 900 ms is cut by the call's deadline.
+    let start = Instant::now();
+    let policy = Retry::fixed()
+        .attempts(10)
+        .delay(ms(50))
+        .jitter(Jitter::None)
+        .attempt_timeout(ms(400))
+        .timeout(ms(1_000));
+    let (t, dropped) = when_every_attempt_hangs(&policy).await;
+    assert!(!t.is_attempt_timeout());
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (3, ms(1_000), ms(1_000))
+    );
+    assert_eq!(dropped, [400, 850, 1_000].map(ms));
     assert_eq!(start.elapsed(), ms(1_000));
 }
 
@@ -499,23 +545,75 @@ async fn retry_after_replaces_one_sleep() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn timeout_still_bounds_a_retry_after_hint() {
+async fn a_retry_after_hint_past_the_deadline_returns_the_servers_error_at_once() {
     let start = Instant::now();
     let calls = Cell::new(0);
+    let announced = Cell::new(0);
     let result: Result<(), Error> = EXP
         .attempts(3)
         .timeout(ms(2_000))
         .retry_after(server_hint)
+        .on_retry(|_: &Attempt<'_, Error>| announced.set(announced.get() + 1))
         .run_async(|| {
             calls.set(calls.get() + 1);
             let n = calls.get();
-            async move { Err(Error::Throttled(n, ms(5_000))) }
+            async move {
+                tokio::time::sleep(ms(50)).await;
+                Err(Error::Throttled(n, ms(5_000)))
+            }
         })
         .await;
-    let t = result.unwrap_err().timeout();
+    // The server asks for 5 s with 1.95 s left: its answer is the call's, when it came.
+    assert_eq!(result, Err(Error::Throttled(1, ms(5_000))));
     assert_eq!(calls.get(), 1);
-    assert_eq!(start.elapsed(), ms(2_000));
-    assert_eq!((t.attempts(), t.elapsed()), (1, ms(2_000)));
+    assert_eq!(start.elapsed(), ms(50), "no time passed after the attempt");
+    assert_eq!(announced.get(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_timeout_that_cancels_the_last_attempt_gives_a_timeout() {
+    // Attempts hang and are cancelled at 200 ms; the 1 s deadline is never reached, so the
+    // call ends when the attempts run out: with the last attempt's own outcome, its
+    // `attempt_timeout`.
+    let start = Instant::now();
+    let announced = RefCell::new(Vec::new());
+    let policy = EXP
+        .attempts(3)
+        .attempt_timeout(ms(200))
+        .timeout(ms(1_000))
+        .on_retry(|a: &Attempt<'_, Error>| announced.borrow_mut().push(a.number()));
+    let (t, dropped) = when_every_attempt_hangs(&policy).await;
+    assert!(t.is_attempt_timeout());
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (3, ms(900), ms(200))
+    );
+    // 0–200, sleep 100, 300–500, sleep 200, 700–900.
+    assert_eq!(dropped, [200, 500, 900].map(ms));
+    assert_eq!(start.elapsed(), ms(900));
+    assert_eq!(announced.into_inner(), [1, 2]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_timeout_before_a_sleep_into_the_deadline_is_returned_at_once() {
+    // The first attempt is cancelled by its 300 ms limit; the 800 ms sleep that would follow
+    // reaches the 1 s deadline, so the call returns that attempt's own outcome, the
+    // `attempt_timeout`, at once: not a call `Timeout` at 1 s.
+    let start = Instant::now();
+    let policy = Retry::fixed()
+        .attempts(5)
+        .delay(ms(800))
+        .jitter(Jitter::None)
+        .attempt_timeout(ms(300))
+        .timeout(ms(1_000));
+    let (t, dropped) = when_every_attempt_hangs(&policy).await;
+    assert!(t.is_attempt_timeout());
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (1, ms(300), ms(300))
+    );
+    assert_eq!(dropped, [ms(300)]);
+    assert_eq!(start.elapsed(), ms(300));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ fn ms(n: u64) -> Duration {
 thread_local! {
     static NOW: Cell<Duration> = const { Cell::new(Duration::ZERO) };
     static LOG: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+    /// How late each sleep wakes, as a real sleep may (zero unless a test sets it).
+    static OVERSHOOT: Cell<Duration> = const { Cell::new(Duration::ZERO) };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +78,8 @@ fn attempt_starts(log: &[Event]) -> Vec<Duration> {
         .collect()
 }
 
-/// Time moves only when a retry sleeps, or when a test calls `work`.
+/// Time moves only when a retry sleeps (by its delay and the `OVERSHOOT`), or when a test
+/// calls `work`.
 struct FakeClock;
 
 impl Clock for FakeClock {
@@ -92,7 +95,7 @@ impl Clock for FakeClock {
 impl BlockingClock for FakeClock {
     fn sleep(delay: Duration) {
         record(Event::Sleep { at: now(), delay });
-        work(delay);
+        work(delay + OVERSHOOT.get());
     }
 }
 
@@ -464,13 +467,20 @@ fn retry_after_can_shorten_a_sleep_to_zero() {
 
 // ---------------------------------------------------------------------------------------
 // timeout
+//
+// When the next attempt could not start before the deadline (its delay, or a `retry_after`
+// hint, reaches it), the call returns the failed attempt's own error at once: no sleep into
+// the deadline, no `on_retry`. A `Timeout` comes only when no outcome is at hand: the
+// deadline had passed when an attempt was about to start.
 
 #[test]
-fn timeout_cuts_the_last_sleep_to_end_at_the_deadline() {
-    let policy = EXP.attempts(10).timeout(ms(1_000));
+fn the_last_error_is_returned_when_the_next_sleep_would_reach_the_deadline() {
+    let policy = EXP.attempts(10).timeout(ms(1_000)).on_retry(see);
+    take_seen();
     let result: Result<(), _> = run(&policy, |n| Err(Error::Transient(n)));
-    let t = result.unwrap_err().timeout();
-    // Attempts at 0, 100, 300 and 700 ms; the 800 ms sleep is cut to 300 ms.
+    // Attempts at 0, 100, 300 and 700 ms; the 800 ms sleep after the fourth would end past
+    // the deadline, so it is not taken and the fourth attempt's error is returned at 700 ms.
+    assert!(matches!(result, Err(Error::Transient(4))), "{result:?}");
     let log = take_log();
     assert_eq!(attempt_starts(&log), [0, 100, 300, 700].map(ms));
     let slept: Vec<_> = log
@@ -480,12 +490,14 @@ fn timeout_cuts_the_last_sleep_to_end_at_the_deadline() {
             _ => None,
         })
         .collect();
-    assert_eq!(slept, [100, 200, 400, 300].map(ms));
-    assert_eq!(now(), ms(1_000));
-    assert_eq!(t.attempts(), 4);
-    assert_eq!(t.elapsed(), ms(1_000));
-    assert_eq!(t.limit(), ms(1_000));
-    assert!(!t.is_attempt_timeout());
+    assert_eq!(slept, [100, 200, 400].map(ms));
+    assert_eq!(now(), ms(700));
+    // `on_retry` announced the three retries that followed, not the one that did not.
+    let announced: Vec<_> = take_seen()
+        .iter()
+        .map(|s| (s.number, s.next_delay))
+        .collect();
+    assert_eq!(announced, [(1, ms(100)), (2, ms(200)), (3, ms(400))]);
 }
 
 #[test]
@@ -498,62 +510,89 @@ fn run_keeps_the_same_deadline_on_the_paused_thread_clock() {
         starts.push(clock.elapsed());
         Err(Error::Transient(starts.len() as u32))
     });
-    let t = result.unwrap_err().timeout();
+    assert!(matches!(result, Err(Error::Transient(4))), "{result:?}");
     assert_eq!(starts, [0, 100, 300, 700].map(ms));
-    assert_eq!(
-        (t.attempts(), t.elapsed(), t.limit()),
-        (4, ms(1_000), ms(1_000))
-    );
-    assert_eq!(clock.elapsed(), ms(1_000));
+    assert_eq!(clock.elapsed(), ms(700), "no sleep towards the deadline");
 }
 
-#[test]
-fn no_attempt_starts_at_the_deadline() {
-    // Each attempt takes 150 ms and the delay is 100 ms: attempts at 0, 250, 500 and 750 ms.
-    // After the fourth (at 900 ms) the next would start exactly at the deadline: it does not.
+/// A fixed 100 ms delay under a 1 s timeout, with attempts that each take `each`.
+fn fixed_delay_under_a_second(each: Duration) -> Result<(), Error> {
     let policy = Retry::fixed()
         .attempts(100)
         .delay(ms(100))
         .jitter(Jitter::None)
         .timeout(ms(1_000));
-    let result: Result<(), _> = run(&policy, |n| {
-        work(ms(150));
+    run(&policy, |n| {
+        work(each);
         Err(Error::Transient(n))
-    });
-    let t = result.unwrap_err().timeout();
-    let log = take_log();
-    assert_eq!(attempt_starts(&log), [0, 250, 500, 750].map(ms));
-    assert_eq!(
-        log.last(),
-        Some(&Event::Sleep {
-            at: ms(900),
-            delay: ms(100)
-        })
-    );
-    assert_eq!(now(), ms(1_000));
-    assert_eq!(
-        (t.attempts(), t.elapsed(), t.limit()),
-        (4, ms(1_000), ms(1_000))
-    );
+    })
 }
 
 #[test]
-fn an_attempt_that_overruns_the_deadline_ends_the_call() {
+fn no_attempt_starts_at_the_deadline() {
+    // Each attempt takes 150 ms and the delay is 100 ms: attempts at 0, 250, 500 and 750 ms.
+    // After the fourth (at 900 ms) the next would start exactly at the deadline: it does not,
+    // and the fourth attempt's error is returned then.
+    let result = fixed_delay_under_a_second(ms(150));
+    assert!(matches!(result, Err(Error::Transient(4))), "{result:?}");
+    let log = take_log();
+    assert_eq!(attempt_starts(&log), [0, 250, 500, 750].map(ms));
+    assert_eq!(log.last(), Some(&Event::Began(4, ms(750))), "{log:?}");
+    assert_eq!(now(), ms(900));
+}
+
+#[test]
+fn a_sleep_that_ends_just_before_the_deadline_is_taken() {
+    // The same with attempts of 149 ms: the fourth ends at 896 ms, and a 100 ms sleep ends
+    // at 996 ms, before the deadline, so a fifth attempt runs.
+    let result = fixed_delay_under_a_second(ms(149));
+    assert!(matches!(result, Err(Error::Transient(5))), "{result:?}");
+    assert_eq!(attempt_starts(&take_log()), [0, 249, 498, 747, 996].map(ms));
+    assert_eq!(now(), ms(1_145));
+}
+
+#[test]
+fn an_attempt_that_overruns_the_deadline_ends_the_call_with_its_error() {
     // A sync attempt cannot be interrupted: it runs 1.5 s past a 1 s timeout, and then
-    // no sleep and no attempt follow.
-    let policy = EXP.attempts(5).timeout(ms(1_000));
+    // no sleep and no attempt follow; its own error is returned.
+    let policy = EXP.attempts(5).timeout(ms(1_000)).on_retry(see);
+    take_seen();
     let result: Result<(), _> = run(&policy, |n| {
         work(ms(1_500));
         Err(Error::Transient(n))
     });
-    let t = result.unwrap_err().timeout();
-    assert_eq!(t.attempts(), 1);
-    assert_eq!(t.limit(), ms(1_000));
-    assert_eq!(t.elapsed(), ms(1_500), "elapsed is how long the call ran");
+    assert!(matches!(result, Err(Error::Transient(1))), "{result:?}");
     assert_eq!(now(), ms(1_500));
-    assert!(take_log()
-        .iter()
-        .all(|e| !matches!(e, Event::Sleep { delay, .. } if !delay.is_zero())));
+    assert_eq!(take_log(), [Event::Began(1, ms(0))]);
+    assert_eq!(take_seen(), []);
+}
+
+#[test]
+fn a_sleep_that_overshoots_the_deadline_gives_a_timeout() {
+    // Attempts at 0 and 130 ms (the 100 ms sleep woke 30 ms late). The 200 ms sleep after
+    // the second would end at 330 ms, before the 350 ms deadline, so it is taken; it wakes
+    // at 360 ms, past the deadline. No third attempt starts, and the second's error was
+    // dropped before the sleep: with no outcome at hand, the call returns a `Timeout`.
+    OVERSHOOT.set(ms(30));
+    let result: Result<(), _> = run(&EXP.attempts(10).timeout(ms(350)), |n| {
+        Err(Error::Transient(n))
+    });
+    let t = result.unwrap_err().timeout();
+    let log = take_log();
+    assert_eq!(attempt_starts(&log), [0, 130].map(ms));
+    assert_eq!(
+        log.last(),
+        Some(&Event::Sleep {
+            at: ms(130),
+            delay: ms(200)
+        })
+    );
+    assert_eq!(now(), ms(360));
+    assert!(!t.is_attempt_timeout());
+    assert_eq!(
+        (t.attempts(), t.elapsed(), t.limit()),
+        (2, ms(360), ms(350))
+    );
 }
 
 #[test]
@@ -596,7 +635,7 @@ fn a_non_retryable_error_returns_at_once_despite_a_timeout() {
 }
 
 #[test]
-fn timeout_bounds_a_retry_after_hint() {
+fn a_retry_after_hint_past_the_deadline_returns_the_servers_error_at_once() {
     let policy = EXP
         .attempts(5)
         .timeout(ms(1_000))
@@ -607,12 +646,41 @@ fn timeout_bounds_a_retry_after_hint() {
         work(ms(50));
         Err(Error::Throttled(n, ms(60_000)))
     });
-    let t = result.unwrap_err().timeout();
-    assert_eq!(sleeps(), [ms(950)]);
-    assert_eq!(now(), ms(1_000));
-    assert_eq!((t.attempts(), t.elapsed()), (1, ms(1_000)));
+    // The server asks for a minute with 950 ms left: its answer is the call's, at 50 ms.
+    assert!(
+        matches!(result, Err(Error::Throttled(1, d)) if d == ms(60_000)),
+        "{result:?}"
+    );
+    assert_eq!(sleeps(), []);
+    assert_eq!(now(), ms(50), "no time passed after the attempt");
     // The retry that will not happen is not announced.
     assert_eq!(take_seen(), []);
+}
+
+#[test]
+fn a_hint_that_fits_before_the_deadline_is_slept() {
+    // Attempts of 10 ms. After the third (ending at 330 ms) the schedule's 400 ms would
+    // reach the 700 ms deadline, but the error asks for 300 ms, which ends at 630 ms: a
+    // fourth attempt runs.
+    let policy = EXP
+        .attempts(4)
+        .timeout(ms(700))
+        .retry_after(hinted_delay)
+        .on_retry(see);
+    take_seen();
+    let result: Result<(), _> = run(&policy, |n| {
+        work(ms(10));
+        if n == 3 {
+            Err(Error::Throttled(n, ms(300)))
+        } else {
+            Err(Error::Transient(n))
+        }
+    });
+    assert!(matches!(result, Err(Error::Transient(4))), "{result:?}");
+    assert_eq!(sleeps(), [100, 200, 300].map(ms));
+    assert_eq!(now(), ms(640));
+    let announced: Vec<_> = take_seen().iter().map(|s| s.next_delay).collect();
+    assert_eq!(announced, [100, 200, 300].map(ms));
 }
 
 #[test]
@@ -645,12 +713,16 @@ fn attempt_timeout_is_ignored_by_sync_run() {
 
 #[test]
 fn timeout_with_attempt_timeout_still_bounds_a_sync_call() {
+    // `attempt_timeout` is ignored, `timeout` is not: the 800 ms sleep after the fourth
+    // attempt (at 700 ms) would reach it, so the fourth attempt's error is returned then.
     let policy = EXP.attempts(10).attempt_timeout(ms(10)).timeout(ms(1_000));
-    let result: Result<(), _> = run(&policy, |n| Err(Error::Transient(n)));
-    let t = result.unwrap_err().timeout();
-    assert_eq!(now(), ms(1_000));
-    assert_eq!((t.attempts(), t.limit()), (4, ms(1_000)));
-    assert!(!t.is_attempt_timeout());
+    let result: Result<(), _> = run(&policy, |n| {
+        work(ms(50));
+        Err(Error::Transient(n))
+    });
+    assert!(matches!(result, Err(Error::Transient(4))), "{result:?}");
+    assert_eq!(attempt_starts(&take_log()), [0, 150, 400, 850].map(ms));
+    assert_eq!(now(), ms(900));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -689,28 +761,31 @@ fn each_error_is_dropped_before_the_sleep_that_follows_it() {
 }
 
 #[test]
-fn the_error_is_dropped_before_the_sleep_cut_by_the_deadline() {
-    let policy = EXP.attempts(10).timeout(ms(250));
+fn the_error_the_deadline_returns_is_neither_dropped_nor_slept_on() {
+    let policy = EXP
+        .attempts(10)
+        .timeout(ms(250))
+        .on_retry(|a: &Attempt<'_, Error>| record(Event::OnRetry(a.number(), now())));
     let result: Result<(), _> = run(&policy, |n| Err(Error::Transient(n)));
     use Event::*;
+    // The 200 ms sleep after the second attempt would reach the deadline: no hook, no
+    // sleep, and the second error is the caller's.
     assert_eq!(
         take_log(),
         [
             Began(1, ms(0)),
+            OnRetry(1, ms(0)),
             ErrorDropped(1, ms(0)),
             Sleep {
                 at: ms(0),
                 delay: ms(100)
             },
             Began(2, ms(100)),
-            ErrorDropped(2, ms(100)),
-            Sleep {
-                at: ms(100),
-                delay: ms(150)
-            },
         ]
     );
-    assert_eq!(result.unwrap_err().timeout().attempts(), 2);
+    assert!(matches!(result, Err(Error::Transient(2))), "{result:?}");
+    drop(result);
+    assert_eq!(take_log(), [ErrorDropped(2, ms(100))]);
 }
 
 #[test]

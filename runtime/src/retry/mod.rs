@@ -337,18 +337,37 @@ impl<W, O, A, L, K> Retry<W, O, A, L, K> {
 }
 
 impl<W: Copy, O: Copy, A: Copy, K: Copy> Retry<W, O, A, NoTimeout, K> {
-    /// A deadline for the whole call, sleeps included (Go's `context.WithTimeout`). When it
-    /// passes before the attempts run out, the call returns `Err(E::from(Timeout))`, so the
+    /// A deadline for the whole call, sleeps included (Go's `context.WithTimeout`). The
     /// error type must implement `From<`[`Timeout`]`>`.
     ///
-    /// Async: the attempt in flight is dropped at the deadline. Sync: a running attempt
-    /// cannot be interrupted, so no attempt or sleep starts past the deadline and a sleep is
-    /// cut to end at it.
+    /// The call never sleeps into the deadline: when an attempt fails and the next could not
+    /// start before it (the delay, or the error's `retry_after` hint, reaches it), the call
+    /// returns that attempt's own error at once, without `on_retry`, and with an ERROR event
+    /// saying why under the `tracing` feature. `Err(E::from(Timeout))` is returned only
+    /// when there is no such error: the deadline cut an async attempt in flight (it is
+    /// dropped there), or had already passed when the next attempt was due (a sleep that
+    /// overran it on a real clock, a zero `timeout`). A sync attempt cannot be interrupted,
+    /// so no attempt starts past the deadline.
     ///
     /// ```
     /// use std::time::Duration;
-    /// let policy = steadfast::Retry::new().timeout(Duration::from_secs(2));
-    /// assert_eq!(policy.max_attempts(), 3);
+    /// use steadfast::{Jitter, Retry, Timeout};
+    ///
+    /// #[derive(Debug)]
+    /// enum Error { Busy(u32), TimedOut(Timeout) }
+    /// impl From<Timeout> for Error {
+    ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
+    /// }
+    ///
+    /// let clock = steadfast::time::pause(); // sleeps move a virtual clock: instant and exact
+    /// let policy = Retry::exp().delay(Duration::from_millis(100)).jitter(Jitter::None)
+    ///     .attempts(10).timeout(Duration::from_secs(1));
+    /// let mut calls = 0;
+    /// let result: Result<(), Error> = policy.run(|| { calls += 1; Err(Error::Busy(calls)) });
+    /// // Attempts at 0, 100, 300 and 700 ms; the 800 ms sleep after the fourth would reach
+    /// // the deadline, so the fourth attempt's error is returned at once.
+    /// assert!(matches!(result, Err(Error::Busy(4))));
+    /// assert_eq!(clock.elapsed(), Duration::from_millis(700));
     /// ```
     pub const fn timeout(self, timeout: Duration) -> Retry<W, O, A, Limited, K> {
         self.with_limits(Limited {
@@ -463,7 +482,8 @@ impl<O: Copy, A: Copy, L: Copy, K: Copy> Retry<EveryError, O, A, L, K> {
 
 impl<W: Copy, A: Copy, L: Copy, K: Copy> Retry<W, NoHook, A, L, K> {
     /// Calls `on_retry` with each failed [`Attempt`] before the sleep that follows it (see
-    /// [`Attempt`] for an example).
+    /// [`Attempt`] for an example): only when another attempt really follows, so not after
+    /// the last attempt, nor when the next could not start before the `timeout`.
     ///
     /// ```
     /// let policy = steadfast::Retry::new()
@@ -496,8 +516,8 @@ impl<W: Copy, A: Copy, L: Copy, K: Copy> Retry<W, NoHook, A, L, K> {
 
 impl<W: Copy, O: Copy, L: Copy, K: Copy> Retry<W, O, NoHint, L, K> {
     /// Lets the error name the next delay (HTTP `Retry-After`, gRPC pushback): `Some(d)`
-    /// replaces the schedule's delay for that sleep, not capped by `max_delay`; a `timeout`
-    /// still bounds it.
+    /// replaces the schedule's delay for that sleep, not capped by `max_delay`. A hint that
+    /// reaches the `timeout` ends the call at once with the error that gave it.
     ///
     /// ```
     /// use std::time::Duration;
@@ -582,8 +602,10 @@ impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// Calls `op` until it succeeds, the error is not retryable, the attempts run out or the
     /// deadline passes, sleeping between attempts with `std::thread::sleep`.
     ///
-    /// Returns the first `Ok`, or the last attempt's error, or `Err(E::from(Timeout))` when
-    /// the `timeout` ends the call first.
+    /// Returns the first `Ok`, or the last attempt's error (also when the next attempt
+    /// could not start before the `timeout`: it does not sleep into it), or
+    /// `Err(E::from(Timeout))` when the deadline had already passed when the next attempt
+    /// was due (see [`Retry::timeout`]).
     ///
     /// ```
     /// use std::time::Duration;

@@ -8,13 +8,18 @@ use std::time::Duration;
 
 use super::driver::AsyncClock;
 
-/// The error of a retried call whose deadline passed: the call's `timeout`, or one
-/// attempt's `attempt_timeout`.
+/// The error of a retried call that a deadline ended before it had an outcome of its own:
+/// the call's `timeout` cut an attempt in flight (async), or had passed when the next
+/// attempt was due; or an attempt's `attempt_timeout` cancelled it.
 ///
 /// A policy with a timeout needs the operation's error type to implement
-/// `From<Timeout>`, so that the deadline can be returned as that error.
+/// `From<Timeout>`, so that the deadline can be returned as that error. A failed attempt
+/// is never hidden behind one: when the next attempt could not start before the `timeout`,
+/// the call returns that attempt's own error at once, without sleeping.
 ///
 /// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
 /// use std::time::Duration;
 /// use steadfast::{Jitter, Retry, Timeout};
 ///
@@ -24,14 +29,24 @@ use super::driver::AsyncClock;
 ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
 /// }
 ///
-/// let _clock = steadfast::time::pause(); // sleeps move a virtual clock: instant and exact
+/// // On tokio's paused clock, sleeps take no real time and every time is exact.
 /// let policy = Retry::fixed().attempts(100).delay(Duration::from_millis(1)).jitter(Jitter::None)
 ///     .timeout(Duration::from_millis(5));
-/// let result: Result<(), Error> = policy.run(|| Err(Error::Busy));
-/// let Err(Error::TimedOut(t)) = result else { panic!("expected a timeout") };
+/// // Attempts of 3 ms at 0 and 4 ms: the deadline cuts the second, which has no error yet.
+/// let slow = || async {
+///     tokio::time::sleep(Duration::from_millis(3)).await;
+///     Err::<(), _>(Error::Busy)
+/// };
+/// let Err(Error::TimedOut(t)) = policy.run_async(slow).await else { panic!("expected a timeout") };
 /// assert!(!t.is_attempt_timeout());
-/// assert_eq!(t.attempts(), 5); // at 0, 1, 2, 3 and 4 ms; the sleep after the fifth reaches 5 ms
-/// assert_eq!(t.to_string(), "the timeout of 5ms passed after 5 attempts (5ms)");
+/// assert_eq!(t.attempts(), 2);
+/// assert_eq!(t.to_string(), "the timeout of 5ms passed after 2 attempts (5ms)");
+///
+/// // Attempts that fail at once, at 0, 1, 2, 3 and 4 ms: the sleep after the fifth would
+/// // reach the deadline, so the fifth's own error is returned, at 4 ms.
+/// let result = policy.run_async(|| async { Err::<(), _>(Error::Busy) }).await;
+/// assert!(matches!(result, Err(Error::Busy)));
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeout {
@@ -54,6 +69,8 @@ impl Timeout {
     /// How many attempts were started, the one cut short included.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
     /// use std::time::Duration;
     /// use steadfast::{Jitter, Retry, Timeout};
     ///
@@ -63,19 +80,26 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let _clock = steadfast::time::pause();
     /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
     ///     .timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
-    /// assert_eq!(timeout.attempts(), 5);
+    /// // Attempts of 3 ms, on tokio's paused clock: the deadline cuts the one at 4 ms.
+    /// let slow = || async {
+    ///     tokio::time::sleep(Duration::from_millis(3)).await;
+    ///     Err::<(), _>(Error::Busy)
+    /// };
+    /// let Err(Error::TimedOut(timeout)) = policy.run_async(slow).await else { panic!() };
+    /// assert_eq!(timeout.attempts(), 2); // at 0 and 4 ms
+    /// # }
     /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
 
-    /// How long the call had run when the deadline passed.
+    /// How long the call had run when the deadline ended it.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
     /// use std::time::Duration;
     /// use steadfast::{Jitter, Retry, Timeout};
     ///
@@ -85,11 +109,16 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let _clock = steadfast::time::pause();
     /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
     ///     .timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// // Attempts of 3 ms, on tokio's paused clock: the deadline cuts the one at 4 ms.
+    /// let slow = || async {
+    ///     tokio::time::sleep(Duration::from_millis(3)).await;
+    ///     Err::<(), _>(Error::Busy)
+    /// };
+    /// let Err(Error::TimedOut(timeout)) = policy.run_async(slow).await else { panic!() };
     /// assert_eq!(timeout.elapsed(), Duration::from_millis(5));
+    /// # }
     /// ```
     pub fn elapsed(&self) -> Duration {
         self.elapsed
@@ -98,6 +127,8 @@ impl Timeout {
     /// The limit that passed: the call's `timeout` or the `attempt_timeout`.
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
     /// use std::time::Duration;
     /// use steadfast::{Jitter, Retry, Timeout};
     ///
@@ -107,18 +138,24 @@ impl Timeout {
     ///     fn from(t: Timeout) -> Self { Error::TimedOut(t) }
     /// }
     ///
-    /// let _clock = steadfast::time::pause();
     /// let policy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
     ///     .timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = policy.run(|| Err::<(), _>(Error::Busy)) else { panic!() };
+    /// // Attempts of 3 ms, on tokio's paused clock: the deadline cuts the one at 4 ms.
+    /// let slow = || async {
+    ///     tokio::time::sleep(Duration::from_millis(3)).await;
+    ///     Err::<(), _>(Error::Busy)
+    /// };
+    /// let Err(Error::TimedOut(timeout)) = policy.run_async(slow).await else { panic!() };
     /// assert_eq!(timeout.limit(), Duration::from_millis(5));
+    /// # }
     /// ```
     pub fn limit(&self) -> Duration {
         self.limit
     }
 
-    /// Whether one attempt ran past its `attempt_timeout` (and the attempts ran out), as
-    /// opposed to the whole call passing its `timeout`.
+    /// Whether an attempt ran past its own `attempt_timeout`, as opposed to the whole call's
+    /// `timeout` ending it. The call returns such a `Timeout` when it was the last attempt's
+    /// outcome, or when the next attempt could not have started before the `timeout`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -139,12 +176,19 @@ impl Timeout {
     /// assert!(timeout.is_attempt_timeout());
     /// assert_eq!((timeout.attempts(), timeout.limit()), (2, Duration::from_millis(100)));
     ///
-    /// // Every attempt fails at once: the whole call's `timeout` passes.
+    /// // Every attempt hangs, and no `attempt_timeout`: the whole call's `timeout` cuts the first.
+    /// let hangs = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
+    ///     .timeout(Duration::from_millis(5));
+    /// let result = hangs.run_async(std::future::pending::<Result<(), Error>>).await;
+    /// let Err(Error::TimedOut(timeout)) = result else { panic!() };
+    /// assert!(!timeout.is_attempt_timeout());
+    /// assert_eq!((timeout.attempts(), timeout.limit()), (1, Duration::from_millis(5)));
+    ///
+    /// // Attempts that fail at once are never hidden behind a `Timeout`.
     /// let busy = Retry::fixed().attempts(50).delay(Duration::from_millis(1)).jitter(Jitter::None)
     ///     .timeout(Duration::from_millis(5));
-    /// let Err(Error::TimedOut(timeout)) = busy.run_async(|| async { Err::<(), _>(Error::Busy) }).await
-    /// else { panic!() };
-    /// assert!(!timeout.is_attempt_timeout());
+    /// let result = busy.run_async(|| async { Err::<(), _>(Error::Busy) }).await;
+    /// assert!(matches!(result, Err(Error::Busy)));
     /// # }
     /// ```
     pub fn is_attempt_timeout(&self) -> bool {

@@ -41,7 +41,9 @@ impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     ///
     /// Nothing is spawned or boxed: dropping the returned future cancels the attempt or the
     /// sleep in progress at once. An `attempt_timeout` cancels a hung attempt and counts it
-    /// as a retryable failure; a `timeout` drops the attempt in flight at the deadline.
+    /// as a retryable failure; a `timeout` drops the attempt in flight at the deadline
+    /// (the call then returns `Err(E::from(Timeout))`), and when the sleep before the next
+    /// attempt would reach it, the call returns the failed attempt's own error at once.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]

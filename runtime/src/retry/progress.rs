@@ -517,6 +517,8 @@ fn next_step<C: Clock>(
 }
 
 /// Why a call ended before its deadline: the next attempt could not have started in time.
+/// (Read only by the `tracing` event.)
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 struct DeadlineAhead {
     attempts: u32,
     elapsed: Duration,

@@ -290,3 +290,23 @@ fn async_first_attempt_success_inside_a_runtime_does_not_allocate() {
         assert_eq!((allocations() - before, result), (0, Ok(2)), "a method");
     });
 }
+
+static BUDGET: steadfast::RetryBudget = steadfast::RetryBudget::new(10, 0.1);
+
+#[retry(attempts = 3, budget = BUDGET, when_ok = |v: &u32| *v == 0, attempt_number = n)]
+fn fleet_keys(x: u32) -> Result<u32, Error> {
+    Ok(x + n)
+}
+
+#[retry(attempts = 3, budget = BUDGET, when_ok = |v: &u32| *v == 0, attempt_number = n)]
+async fn async_fleet_keys(x: u32) -> Result<u32, Error> {
+    Ok(ready(x).await + n)
+}
+
+#[test]
+fn the_fleet_keys_do_not_allocate_on_a_first_attempt_success() {
+    let (count, result) = allocations_in(|| fleet_keys(black_box(1)));
+    assert_eq!((count, result), (0, Ok(2)));
+    let (count, result) = allocations_in(|| poll_once(async_fleet_keys(black_box(1))));
+    assert_eq!((count, result), (0, Ok(2)));
+}

@@ -100,6 +100,8 @@ use schedule::{Schedule, ScheduleState};
 /// | [`when`](Retry::when) | `when` | every error |
 /// | [`on_retry`](Retry::on_retry) | `on_retry` | none |
 /// | [`retry_after`](Retry::retry_after) | `retry_after` | none |
+/// | [`when_ok`](Retry::when_ok) | `when_ok` | no `Ok` value retried |
+/// | [`budget`](Retry::budget) | `budget` | none |
 ///
 /// ```
 /// use std::time::Duration;

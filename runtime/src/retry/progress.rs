@@ -471,6 +471,7 @@ fn next_step<C: Clock>(
 }
 
 /// Why a call ended before its deadline: the next attempt could not have started in time.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))] // read by the ERROR event only
 struct DeadlineAhead {
     attempts: u32,
     elapsed: Duration,

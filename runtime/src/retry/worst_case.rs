@@ -226,7 +226,12 @@ mod tests {
     #[test]
     fn no_drawn_schedule_exceeds_the_longest_sleeps() {
         for backoff in [Backoff::Exponential, Backoff::Linear, Backoff::Fixed] {
-            for jitter in [Jitter::Full, Jitter::Equal, Jitter::Decorrelated, Jitter::None] {
+            for jitter in [
+                Jitter::Full,
+                Jitter::Equal,
+                Jitter::Decorrelated,
+                Jitter::None,
+            ] {
                 for seed in 0..200 {
                     let policy = Retry::new()
                         .attempts(9)
@@ -261,7 +266,10 @@ mod tests {
             .jitter(Jitter::Decorrelated)
             .delay(ms(70))
             .max_delay(ms(900));
-        let tops = [210, 630, 900, 900, 900].map(ms).into_iter().sum::<Duration>();
+        let tops = [210, 630, 900, 900, 900]
+            .map(ms)
+            .into_iter()
+            .sum::<Duration>();
         assert_eq!(decorrelated.schedule.longest_sleeps(5), tops);
     }
 }

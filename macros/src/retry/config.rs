@@ -20,6 +20,7 @@ pub(crate) const KEYS: &[&str] = &[
     "retry_after",
     "budget",
     "attempt_number",
+    "within",
 ];
 
 /// The keys as written: each `key = value` (or a bare `key`, reported later).
@@ -37,6 +38,7 @@ pub(crate) struct Config {
     pub(crate) retry_after: Option<Arg>,
     pub(crate) budget: Option<Arg>,
     pub(crate) attempt_number: Option<Arg>,
+    pub(crate) within: Option<Arg>,
 }
 
 impl Config {
@@ -58,6 +60,7 @@ impl Config {
                 "on_retry" => &mut config.on_retry,
                 "budget" => &mut config.budget,
                 "attempt_number" => &mut config.attempt_number,
+                "within" => &mut config.within,
                 // `parse_args_with_hints` keeps known keys only.
                 _ => &mut config.retry_after,
             };

@@ -21,4 +21,10 @@ async fn fetch_with_timeout() -> Result<u32, Error> {
     Ok(1)
 }
 
+// The book's example (`examples/retry_within.rs`) with one attempt more.
+#[retry(attempts = 5, delay = "100ms", attempt_timeout = "1s", within = "5s")]
+async fn lookup() -> Result<u32, Error> {
+    Ok(1)
+}
+
 fn main() {}

@@ -499,3 +499,37 @@ fn nothing_is_printed_without_a_subscriber() {
         assert!(!text.contains("ERROR"), "printed: {text}");
     }
 }
+
+static REPORTED: steadfast::RetryBudget = steadfast::RetryBudget::new(2, 0.1);
+
+#[retry(attempts = 5, backoff = "none", budget = REPORTED, attempt_number = n)]
+fn budgeted() -> Result<(), Error> {
+    Err(Error::Unavailable(n))
+}
+
+#[test]
+fn a_denied_retry_is_a_warn_event_naming_the_attempt_and_its_error() {
+    let (events, result) = recorded(budgeted);
+    assert_eq!(result, Err(Error::Unavailable(2)));
+    // Level 2 before the first failure allows a retry; 1 before the second does not.
+    let seen: Vec<(Level, &str)> = events
+        .iter()
+        .map(|event| (event.level, event.message.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Level::WARN, "attempt 1 of 5 failed; retrying in 0ns"),
+            (
+                Level::WARN,
+                "attempt 2 failed and the retry budget denied a retry: returning its error"
+            ),
+        ]
+    );
+    assert_eq!(events[1].field("attempt"), Some("2"));
+    assert_eq!(
+        events[1].field("error"),
+        Some("service unavailable (attempt 2)")
+    );
+    assert_eq!(REPORTED.tokens(), 0.0);
+}

@@ -8,6 +8,7 @@ use syn::{Expr, Ident, Token};
 use crate::suggest::did_you_mean;
 
 /// One `key` or `key = value`.
+#[derive(Clone)]
 pub(crate) struct Arg {
     pub(crate) key: Ident,
     pub(crate) value: Option<Expr>,

@@ -155,6 +155,34 @@ fn nanos_of(key: &str, text: &str, written: Written, span: Span) -> Result<u64, 
     u64::try_from(nanos).map_err(|_| error(format!("`{key}` is too long: at most 500 years")))
 }
 
+/// A number of nanoseconds as a message shows it, in the units a duration is written in:
+/// `7.3s`, `250ms`, `1.5m`, `0s`. Exact: minutes and hours only when three decimals say it all.
+pub(crate) fn show(nanos: u128) -> String {
+    for &(unit, scale) in UNITS.iter().rev() {
+        if nanos < scale {
+            continue;
+        }
+        let (whole, part) = (nanos / scale, nanos % scale);
+        let digits = match scale {
+            // Minutes and hours: thousandths, if they are exact.
+            60_000_000_000 | 3_600_000_000_000 => match part.checked_mul(1000) {
+                Some(thousandths) if thousandths % scale == 0 => {
+                    format!("{:03}", thousandths / scale)
+                }
+                _ => continue,
+            },
+            _ => {
+                let width = scale.ilog10() as usize;
+                format!("{part:0width$}")
+            }
+        };
+        let digits = digits.trim_end_matches('0');
+        let point = if digits.is_empty() { "" } else { "." };
+        return format!("{whole}{point}{digits}{unit}");
+    }
+    "0s".to_string()
+}
+
 /// `number` (decimal, maybe with a fraction) times `scale`, in whole nanoseconds.
 fn scaled(number: &str, scale: u128) -> Option<u128> {
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
@@ -194,6 +222,34 @@ mod tests {
         assert_eq!(nanos("1.5s"), Ok(1_500_000_000));
         assert_eq!(nanos(" 100 ms "), Ok(100_000_000));
         assert_eq!(nanos("1_000ms"), Ok(1_000_000_000));
+    }
+
+    #[test]
+    fn shows_durations_as_they_are_written() {
+        let shown = [
+            0,
+            7,
+            1_500,
+            250_000_000,
+            7_300_000_000,
+            1_500_000_001,
+            90_000_000_000,
+            100_000_000_000,
+            5_400_000_000_000,
+        ]
+        .map(show);
+        let expected = [
+            "0s",
+            "7ns",
+            "1.5us",
+            "250ms",
+            "7.3s",
+            "1.500000001s",
+            "1.5m",
+            "100s",
+            "1.5h",
+        ];
+        assert_eq!(shown, expected);
     }
 
     #[test]

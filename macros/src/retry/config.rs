@@ -21,6 +21,7 @@ pub(crate) const KEYS: &[&str] = &[
     "when_ok",
     "budget",
     "attempt_number",
+    "within",
 ];
 
 /// The keys as written: each `key = value` (or a bare `key`, reported later).
@@ -39,6 +40,7 @@ pub(crate) struct Config {
     pub(crate) when_ok: Option<Arg>,
     pub(crate) budget: Option<Arg>,
     pub(crate) attempt_number: Option<Arg>,
+    pub(crate) within: Option<Arg>,
 }
 
 impl Config {
@@ -61,6 +63,7 @@ impl Config {
                 "when_ok" => &mut config.when_ok,
                 "budget" => &mut config.budget,
                 "attempt_number" => &mut config.attempt_number,
+                "within" => &mut config.within,
                 // `parse_args_with_hints` keeps known keys only.
                 _ => &mut config.retry_after,
             };

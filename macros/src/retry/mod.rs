@@ -1,11 +1,13 @@
 //! `#[retry(...)]`, by phase: [`config`] parses the keys, [`validate`] checks them and the
-//! function (every rule and message), [`expand`] writes the function over the runtime's
-//! driver, and `crate::fallback` keeps the item when something is wrong.
+//! function (every rule and message; [`fleet`] and [`within`] hold those of some keys),
+//! [`expand`] writes the function over the runtime's driver, and `crate::fallback` keeps
+//! the item when something is wrong.
 
 mod config;
 mod expand;
 mod fleet;
 mod validate;
+mod within;
 
 use proc_macro2::TokenStream;
 
@@ -25,6 +27,7 @@ pub(crate) fn expand(
     mut errors: Errors,
 ) -> TokenStream {
     let is_async = func.sig.asyncness.is_some();
+    within::check(&config, is_async, &mut errors);
     let policy = validate::policy(config, is_async, &mut errors);
     validate::signature(&func, &mut errors);
     if let Some(name) = &policy.attempt_number {
@@ -44,5 +47,6 @@ pub(crate) fn expand(
 /// Checks the keys alone, for an item that is not a function (so that every mistake is
 /// reported at once).
 pub(crate) fn check_keys(config: Config, errors: &mut Errors) {
+    within::check(&config, true, errors);
     let _ = validate::policy(config, true, errors);
 }

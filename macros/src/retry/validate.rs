@@ -12,13 +12,13 @@ use crate::duration::{parse_duration, DurationValue};
 use crate::func::{certainly_not_result, return_type, Function};
 use crate::suggest::did_you_mean;
 
-const BACKOFFS: &[(&str, &str)] = &[
+pub(super) const BACKOFFS: &[(&str, &str)] = &[
     ("exp", "Exponential"),
     ("linear", "Linear"),
     ("fixed", "Fixed"),
     ("none", "None"),
 ];
-const JITTERS: &[(&str, &str)] = &[
+pub(super) const JITTERS: &[(&str, &str)] = &[
     ("full", "Full"),
     ("equal", "Equal"),
     ("decorrelated", "Decorrelated"),
@@ -70,6 +70,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         when_ok,
         budget,
         attempt_number,
+        within: _, // checked by `super::within`, which needs the other keys
     } = config;
     for arg in [timeout, attempt_timeout] {
         duration(arg, is_async, &mut policy, errors);
@@ -157,6 +158,7 @@ pub(super) fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::
         "attempt_timeout" => "attempt_timeout = \"500ms\"",
         "budget" => "budget = BACKEND_BUDGET",
         "attempt_number" => "attempt_number = n",
+        "within" => "within = \"5s\"",
         _ => "delay = \"100ms\"",
     };
     errors.at(

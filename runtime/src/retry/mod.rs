@@ -31,6 +31,7 @@ mod schedule;
 mod timeout;
 #[cfg(feature = "tokio")]
 mod tokio_clock;
+mod worst_case;
 
 use std::time::Duration;
 

@@ -7,16 +7,19 @@
 //! fn parse(src: &str) -> Result<Ast, Error> { body }
 //! // becomes
 //! fn parse(src: &str) -> Result<Ast, Error> {
-//!     match Panic::catch(|| -> Result<Ast, Error> { body }) {
+//!     match catch_quietly(|| -> Result<Ast, Error> { body }) {
 //!         Ok(value) => value,
-//!         Err(panic) => Err(panic_into(panic)),        // E: From<Panic>
+//!         Err(caught) => Err(panic_into(caught)),      // E: From<Panic>, out of line
 //!     }
 //! }
 //! ```
 //!
-//! `async fn`: `Panic::catch_async(async { body }).await` (the block opened by a fake
-//! return edge of type `Ret`, see `retry::async_attempt`), which catches a panic in any poll. `default` falls back to `panic_default(panic)`, and
-//! `with = f` to `panic_with(f, panic)`.
+//! `async fn`: `catch_async_quietly(async { body }).await` (the block opened by a fake
+//! return edge of type `Ret`, see `retry::async_attempt`), which catches a panic in any
+//! poll. `default` falls back to `panic_default(caught)`, and `with = f` to
+//! `panic_with(f, caught)`. `catch_quietly` is `Panic::catch` with the panic kept as its
+//! payload until a fallback needs it, so that a call that does not panic moves no more
+//! than `catch_unwind` would.
 //!
 //! Stacking with `#[retry]` is `crate::stack`'s: this module knows nothing of retries.
 
@@ -203,12 +206,12 @@ pub(crate) fn wrap_body(
     let caught = if is_async {
         let attempt = crate::func::async_attempt(ret, body);
         quote_spanned! {site=>
-            ::steadfast::__private::Panic::catch_async(#attempt).await
+            ::steadfast::__private::catch_async_quietly(#attempt).await
         }
     } else {
         let closure_ret = ret.map(|ty| quote!(-> #ty));
         quote_spanned! {site=>
-            ::steadfast::__private::Panic::catch(|| #closure_ret { #body })
+            ::steadfast::__private::catch_quietly(|| #closure_ret { #body })
         }
     };
     quote_spanned! {site=>

@@ -40,6 +40,7 @@ pub mod __private {
     pub use crate::__steadfast_describer as describer;
     pub use crate::guard::{Always, OnSuccess, OnUnwind};
     pub use crate::macro_support::*;
+    pub use crate::panic::{catch_async_quietly, catch_quietly, Caught};
     pub use crate::retry::internal::*;
     pub use crate::retry::{Backoff, Jitter, Retry};
     pub use crate::{Guard, Panic};

@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
+use crate::panic::Caught;
 #[cfg(feature = "tokio")]
 use crate::retry::internal::{AsyncDriver, Rebuild, TokioClock};
 use crate::retry::internal::{DescribeError, Probe, StdClock};
@@ -307,8 +308,8 @@ impl<E: From<crate::Panic>> PanicError for E {
 
 /// `E::from(panic)`, for bare `#[recover]`.
 #[cold]
-pub fn panic_into<E: PanicError>(panic: crate::Panic) -> E {
-    E::from_panic(panic)
+pub fn panic_into<E: PanicError>(caught: Caught) -> E {
+    E::from_panic(caught.into_panic())
 }
 
 /// A return type that `#[recover(default)]` can fall back to.
@@ -331,15 +332,15 @@ impl<R: Default> RecoverDefault for R {
 
 /// `R::default()`, for `#[recover(default)]`.
 #[cold]
-pub fn panic_default<R: RecoverDefault>(panic: crate::Panic) -> R {
-    drop(panic);
+pub fn panic_default<R: RecoverDefault>(caught: Caught) -> R {
+    drop(caught.into_panic());
     R::recover_default()
 }
 
 /// `fallback(panic)`, for `#[recover(with = fallback)]`; gives a closure its parameter type.
 #[cold]
-pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, panic: crate::Panic) -> R {
-    fallback(panic)
+pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, caught: Caught) -> R {
+    fallback(caught.into_panic())
 }
 
 /// Called by `#[recover]` only when the crate is built with `panic = "abort"`, to warn.

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::{Mutex, Once};
@@ -128,11 +129,7 @@ impl Panic {
     /// ```
     #[inline]
     pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
-        let _quiet = Recovering::enter();
-        match catch_unwind(AssertUnwindSafe(f)) {
-            Ok(value) => Ok(value),
-            Err(payload) => Err(Panic::caught(payload)),
-        }
+        catch_quietly(f).map_err(Caught::into_panic)
     }
 
     /// Awaits `future`, turning a panic in any of its polls into `Err(Panic)`. Nothing is
@@ -152,13 +149,9 @@ impl Panic {
     /// # }
     /// ```
     pub async fn catch_async<F: Future>(future: F) -> Result<F::Output, Panic> {
-        let mut future = pin!(future);
-        std::future::poll_fn(move |cx| match Panic::catch(|| future.as_mut().poll(cx)) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Err(panic)),
-        })
-        .await
+        catch_async_quietly(future)
+            .await
+            .map_err(Caught::into_panic)
     }
 
     /// A panic just caught on this thread, with what the hook saw of it.
@@ -238,6 +231,69 @@ impl Panic {
     }
 }
 
+/// A panic [`catch_quietly`] caught, still as its payload: a two-word `Err`, so that a
+/// call that does not panic moves no more than `catch_unwind` would.
+/// [`Caught::into_panic`] claims what the hook held back of it and makes the [`Panic`].
+pub struct Caught(Option<Box<dyn Any + Send>>);
+
+impl Caught {
+    /// A panic out of a scope's body: the scope ends (what the hook held back of the
+    /// panic stays pending until the `Caught` claims it).
+    #[cold]
+    #[inline(never)]
+    fn leaving_scope(payload: Box<dyn Any + Send>) -> Caught {
+        SCOPES.with(|scopes| scopes.state.set(scopes.state.get() - 1));
+        Caught(Some(payload))
+    }
+
+    /// The [`Panic`], with what the hook saw of it.
+    #[cold]
+    #[inline(never)]
+    pub fn into_panic(mut self) -> Panic {
+        let payload = self.0.take();
+        Panic::caught(payload.unwrap_or_else(|| Box::new(NON_STRING_PAYLOAD)))
+    }
+}
+
+impl Drop for Caught {
+    /// Dropped without being turned into a [`Panic`]: what the hook held back of it is
+    /// let go, so that the next panic is seen afresh.
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            drop(take_pending());
+        }
+    }
+}
+
+/// [`Panic::catch`] as `#[recover]` calls it: the panic left as its payload until a
+/// fallback needs it.
+#[inline(always)]
+pub fn catch_quietly<R>(f: impl FnOnce() -> R) -> Result<R, Caught> {
+    SCOPES.with(Scopes::enter);
+    // The scope is left inside the closure when `f` returns, so that its value goes
+    // straight to the caller as `catch_unwind`'s would, and after the catch when it panics.
+    let body = move || {
+        let value = f();
+        SCOPES.with(Scopes::leave);
+        value
+    };
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => Ok(value),
+        Err(payload) => Err(Caught::leaving_scope(payload)),
+    }
+}
+
+/// [`Panic::catch_async`] as `#[recover]` calls it: the panic left as its payload.
+pub async fn catch_async_quietly<F: Future>(future: F) -> Result<F::Output, Caught> {
+    let mut future = pin!(future);
+    std::future::poll_fn(move |cx| match catch_quietly(|| future.as_mut().poll(cx)) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(caught) => Poll::Ready(Err(caught)),
+    })
+    .await
+}
+
 impl fmt::Display for Panic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.thread {
@@ -281,14 +337,23 @@ impl Seen {
             .as_ref()
             .map_or_else(|| "<unknown>".to_owned(), ToString::to_string);
         let message = self.message.as_deref().unwrap_or(NON_STRING_PAYLOAD);
-        eprintln!("thread '{thread}' panicked at {location}:\n{message}");
+        // Not `eprintln!`, which panics when stderr is gone: this runs where a panic would
+        // be taken for the body's.
+        let _ = writeln!(
+            std::io::stderr(),
+            "thread '{thread}' panicked at {location}:\n{message}"
+        );
     }
 }
 
 /// This thread's recovery scopes, in one word read on every scope entry and exit: how
 /// many `Panic::catch` scopes are open, and in [`PENDING`] whether `SEEN` holds a panic not
 /// yet claimed (so `SEEN` itself is touched only after a panic). One word makes a scope's
-/// exit one decrement and one test.
+/// entry one increment and one test, and its exit one decrement and one test.
+///
+/// The word starts at [`UNCHECKED`]: the first entry on a thread makes sure the quiet
+/// hook is installed, and only that entry, since incrementing `UNCHECKED` is the one
+/// increment of the word that overflows an `i32` (depth and [`PENDING`] bit never reach it).
 struct Scopes {
     state: Cell<u32>,
 }
@@ -296,9 +361,15 @@ struct Scopes {
 /// The bit of [`Scopes::state`] that says a panic is held back.
 const PENDING: u32 = 1 << 31;
 
+/// [`Scopes::state`] on a thread that has not opened a scope yet (a depth of 0).
+const UNCHECKED: u32 = i32::MAX as u32;
+
 impl Scopes {
     fn depth(&self) -> u32 {
-        self.state.get() & !PENDING
+        match self.state.get() {
+            UNCHECKED => 0,
+            state => state & !PENDING,
+        }
     }
 
     fn pending(&self) -> bool {
@@ -310,6 +381,37 @@ impl Scopes {
         self.state
             .set(if pending { depth | PENDING } else { depth });
     }
+
+    /// A scope closes; a panic held back and not claimed by a `Caught` (the body caught it
+    /// itself) is printed.
+    #[inline(always)]
+    fn leave(&self) {
+        let state = self.state.get() - 1;
+        self.state.set(state);
+        if state & PENDING != 0 {
+            print_unclaimed();
+        }
+    }
+
+    /// A scope opens.
+    #[inline(always)]
+    fn enter(&self) {
+        let (state, first) = (self.state.get() as i32).overflowing_add(1);
+        if first {
+            first_scope_on_this_thread(self);
+        } else {
+            self.state.set(state as u32);
+        }
+    }
+}
+
+/// The first recovery scope a thread opens: the quiet hook must be there before its body
+/// runs.
+#[cold]
+#[inline(never)]
+fn first_scope_on_this_thread(scopes: &Scopes) {
+    install_quiet_hook();
+    scopes.state.set(1);
 }
 
 thread_local! {
@@ -319,7 +421,7 @@ thread_local! {
     // `SCOPES` is touched (measured by `benches/recover.rs`).
     static SCOPES: Scopes = const {
         Scopes {
-            state: Cell::new(0),
+            state: Cell::new(UNCHECKED),
         }
     };
     /// The panic the hook held back for the innermost scope.
@@ -334,33 +436,13 @@ fn take_pending() -> Option<Seen> {
         .flatten()
 }
 
-/// Marks this thread as recovering while alive; installs the quiet hook on first use.
-struct Recovering;
-
-impl Recovering {
-    #[inline]
-    fn enter() -> Self {
-        install_quiet_hook();
-        SCOPES.with(|scopes| scopes.state.set(scopes.state.get() + 1));
-        Recovering
-    }
-}
-
-impl Drop for Recovering {
-    #[inline]
-    fn drop(&mut self) {
-        let unclaimed = SCOPES.with(|scopes| {
-            let state = scopes.state.get() - 1;
-            scopes.state.set(state);
-            state & PENDING != 0
-        });
-        if unclaimed {
-            // The scope ends without a panic, yet one was held back: the body caught it
-            // itself. It was not recovered, so it is printed after all.
-            if let Some(seen) = take_pending() {
-                seen.print_unrecovered();
-            }
-        }
+/// The scope ends without a panic, yet one was held back: the body caught it itself. It
+/// was not recovered, so it is printed after all.
+#[cold]
+#[inline(never)]
+fn print_unclaimed() {
+    if let Some(seen) = take_pending() {
+        seen.print_unrecovered();
     }
 }
 

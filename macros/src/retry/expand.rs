@@ -240,13 +240,23 @@ pub(crate) fn synchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> 
 //             if let Some(done) = driver.step(async {
 //                 let req: Request = clone_arg(&req);
 //                 body                             // may borrow `self` mutably
-//             }).await {
-//                 return done;
+//             }, |output| into_result(output)).await {
+//                 return from_result(done);
 //             }
 //         }
 //     }
+// Without `timeout` and `attempt_timeout` nothing races an attempt, so the loop awaits it
+// itself and the runtime decides what follows:
+//         loop {
+//             let delay = match driver.after(into_result(async { .. }.await)) {
+//                 Flow::Done(done) => return from_result(done),
+//                 Flow::Sleep(delay) => delay,
+//             };
+//             driver.sleep(delay).await;
+//         }
 pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> TokenStream {
     let policy_number = policy.attempt_number.clone();
+    let has_deadline = policy.deadline_key.is_some();
     let Function {
         attrs,
         vis,
@@ -266,6 +276,7 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     let site = Span::mixed_site();
     let driver = syn::Ident::new("__steadfast_driver", site);
     let done = syn::Ident::new("__steadfast_done", site);
+    let delay = syn::Ident::new("__steadfast_delay", site);
     // `attempt_number = n`: `let n: u32 = driver.next_attempt();` before each attempt.
     let number =
         policy_number.map(|name| quote_spanned!(site=> let #name: u32 = #driver.next_attempt();));
@@ -278,6 +289,24 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     };
     let from_result =
         quote_spanned!(site=> ::steadfast::__private::from_result::<#result_type, _, _>);
+    // Without deadlines nothing races the attempt: it is awaited here, in the function's own
+    // state machine, and the runtime decides what follows (`after`); with them, the
+    // runtime's `step` runs the attempt against its limit.
+    let next = if has_deadline {
+        quote_spanned! {site=>
+            if let ::core::option::Option::Some(#done) = #driver.step(#attempt, #into_result).await {
+                return #from_result(#done);
+            }
+        }
+    } else {
+        quote_spanned! {site=>
+            let #delay = match #driver.after(::steadfast::__private::into_result::<#result_type, _, _>(#attempt.await)) {
+                ::steadfast::__private::Flow::Done(#done) => return #from_result(#done),
+                ::steadfast::__private::Flow::Sleep(#delay) => #delay,
+            };
+            #driver.sleep(#delay).await;
+        }
+    };
     let new_driver = call_driver(
         ret.as_ref(),
         "driver",
@@ -291,9 +320,7 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
             let mut #driver = #new_driver;
             loop {
                 #number
-                if let ::core::option::Option::Some(#done) = #driver.step(#attempt, #into_result).await {
-                    return #from_result(#done);
-                }
+                #next
             }
         }
     }

@@ -16,6 +16,21 @@
 //! }
 //! ```
 //!
+//! A policy without deadlines has nothing to race an attempt against, so its caller awaits
+//! the attempt itself and asks [`AsyncDriver::after`] what follows, a decision rather than
+//! a future (which keeps a first-attempt success within a few instructions of a
+//! hand-written loop, measured by `benches/instructions.sh`):
+//!
+//! ```text
+//! loop {
+//!     let delay = match driver.after(async { attempt }.await) {
+//!         Flow::Done(result) => return result,
+//!         Flow::Sleep(delay) => delay,
+//!     };
+//!     driver.sleep(delay).await;
+//! }
+//! ```
+//!
 //! The step's states share their space: the attempt (with its limit's sleep when the
 //! policy has a deadline) is dropped before the sleep after it begins, and without a
 //! deadline there is no room for a limit at all (see [`Limits::Sleep`]).
@@ -143,6 +158,90 @@ where
             driver: self,
             into_result,
             state,
+        }
+    }
+
+    /// After an attempt of a policy without deadlines, which the caller awaited itself
+    /// (nothing limits it, so nothing needs to race it): return `Flow::Done(result)`, or
+    /// await [`Self::sleep`] with `Flow::Sleep`'s delay and make the next attempt.
+    ///
+    /// A policy with a `timeout` or an `attempt_timeout` goes through [`Self::step`].
+    #[inline(always)]
+    pub fn after<T>(&mut self, result: Result<T, E>) -> Flow<T, E>
+    where
+        S::WhenOk: WhenOk<T>,
+    {
+        debug_assert!(
+            !<S::Limits as Limits>::ANY,
+            "a policy with deadlines uses `step`"
+        );
+        let progress = &mut self.progress;
+        self.policy.with(|p| {
+            // Counts the attempt; without deadlines it always may start.
+            let _ = p.attempt_limit(progress);
+            p.next(progress, Ok(result))
+        })
+    }
+
+    /// The sleep before the next attempt; none for a zero delay (`backoff = "none"`), so
+    /// that the next attempt starts at once rather than after a turn of the timer.
+    #[inline(always)]
+    pub fn sleep(&self, delay: Duration) -> Pause<C::Sleep> {
+        if delay.is_zero() {
+            Pause::Now
+        } else {
+            Pause::Sleeping {
+                sleep: C::sleep(delay),
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The future of [`AsyncDriver::sleep`].
+    #[project = PauseProj]
+    #[allow(missing_docs)] // the variant's field, which pin-project-lite cannot document
+    #[must_use = "a sleep does nothing unless awaited"]
+    pub enum Pause<Sleep> {
+        /// No sleep: the delay is zero.
+        Now,
+        /// A sleep on the driver's clock.
+        Sleeping { #[pin] sleep: Sleep },
+    }
+}
+
+impl<Sleep: Future<Output = ()>> Future for Pause<Sleep> {
+    type Output = ();
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.project() {
+            PauseProj::Now => Poll::Ready(()),
+            PauseProj::Sleeping { sleep } => sleep.poll(cx),
+        }
+    }
+}
+
+pin_project! {
+    /// The future of one [`AsyncDriver::after`].
+    #[project = AfterProj]
+    #[must_use = "nothing happens unless it is awaited"]
+    pub enum After<Sleep, T, E> {
+        /// The call's result (`None`: the next attempt is due at once).
+        Done { result: Option<Result<T, E>> },
+        /// The sleep before the next attempt.
+        Sleeping { #[pin] sleep: Sleep },
+    }
+}
+
+impl<Sleep: Future<Output = ()>, T, E> Future for After<Sleep, T, E> {
+    type Output = Option<Result<T, E>>;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T, E>>> {
+        match self.project() {
+            AfterProj::Done { result } => Poll::Ready(result.take()),
+            AfterProj::Sleeping { sleep } => poll_sleep(sleep, cx),
         }
     }
 }

@@ -65,8 +65,8 @@ pub(crate) mod internal {
         DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
         ViaDisplay,
     };
-    pub use super::driver::{AsyncClock, AsyncDriver, PolicySource, Rebuild, Step};
-    pub use super::progress::StdClock;
+    pub use super::driver::{AsyncClock, AsyncDriver, Pause, PolicySource, Rebuild, Step};
+    pub use super::progress::{Flow, StdClock};
     pub use super::timeout::Never;
     #[cfg(feature = "tokio")]
     pub use super::tokio_clock::TokioClock;

@@ -197,7 +197,7 @@ pub(crate) struct LimitPassed;
 
 /// What a driver does after an attempt.
 #[derive(Debug)]
-pub(crate) enum Flow<T, E> {
+pub enum Flow<T, E> {
     /// Return this.
     Done(Result<T, E>),
     /// Sleep, then start the next attempt.

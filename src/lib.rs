@@ -51,6 +51,8 @@ pub use steadfast_runtime::task;
 
 pub use steadfast_runtime::time;
 
+pub use steadfast_runtime::timer;
+
 /// Runs a block when the enclosing scope ends, however it ends.
 ///
 /// ```

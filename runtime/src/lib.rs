@@ -25,6 +25,7 @@ pub mod retry;
 #[cfg(feature = "tokio")]
 pub mod task;
 pub mod time;
+pub mod timer;
 
 pub use cleanup::{CleanupFn, CleanupResult};
 pub use defer_stack::DeferStack;
@@ -43,6 +44,7 @@ pub mod __private {
     pub use crate::panic::{catch_async_quietly, catch_quietly, Caught};
     pub use crate::retry::internal::*;
     pub use crate::retry::{Backoff, Jitter, Retry};
+    pub use crate::timer::{require_timer_feature, DefaultTimer, NoTimer};
     pub use crate::{Guard, Panic};
 }
 

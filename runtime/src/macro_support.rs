@@ -5,11 +5,11 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::panic::Caught;
-#[cfg(feature = "tokio")]
-use crate::retry::internal::{AsyncDriver, Rebuild, TokioClock};
+use crate::retry::internal::{AsyncDriver, Rebuild};
 use crate::retry::internal::{DescribeError, Probe, StdClock};
 use crate::retry::typestate::{Limits, TimeoutError};
 use crate::retry::{Attempt, OnRetry, Retry, RetryAfter, Timeout, When, WhenOk};
+use crate::timer::Timer;
 
 /// The `Ok` and `Err` types of a function's `Result` return type, however it is spelt.
 #[diagnostic::on_unimplemented(
@@ -223,16 +223,17 @@ impl<R> Returns<R> {
         ))
     }
 
-    /// The async expansion's driver, on tokio's timer: `policy` rebuilds the policy from its
-    /// constants whenever it is needed, so that it takes no room in the retried future.
-    #[cfg(feature = "tokio")]
+    /// The async expansion's driver, on the timer `C`: `policy` rebuilds the policy from
+    /// its constants whenever it is needed, so that it takes no room in the retried future.
     #[inline(always)]
-    pub fn driver<T, E, W, O, A, L, K, P, X, D>(
+    pub fn driver<C, T, E, W, O, A, L, K, P, X, D>(
+        _timer: PhantomData<C>,
         policy: P,
         into_error: X,
         describe: D,
-    ) -> AsyncDriver<Rebuild<P>, TokioClock, E, X, D>
+    ) -> AsyncDriver<Rebuild<P>, C, E, X, D>
     where
+        C: Timer,
         R: IsResult<Ok = T, Err = E>,
         P: Fn() -> Retry<W, O, A, L, K>,
         K: WhenOk<T>,

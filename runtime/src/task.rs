@@ -47,13 +47,17 @@ use crate::panic::Panic;
 ///
 /// # Panics
 ///
-/// Like `tokio::spawn`, when called outside a tokio runtime.
+/// When called outside a tokio runtime (it spawns on the current one), with a message that
+/// says so: the task guards need tokio, whatever timer the retries use.
 #[track_caller]
 pub fn spawn_guarded<F>(future: F) -> TaskGuard<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    if tokio::runtime::Handle::try_current().is_err() {
+        crate::timer::outside_tokio("`steadfast::task::spawn_guarded` was called");
+    }
     TaskGuard {
         handle: Some(tokio::spawn(future)),
     }

@@ -22,6 +22,7 @@ pub(crate) const KEYS: &[&str] = &[
     "budget",
     "attempt_number",
     "within",
+    "timer",
 ];
 
 /// The keys as written: each `key = value` (or a bare `key`, reported later).
@@ -41,6 +42,7 @@ pub(crate) struct Config {
     pub(crate) budget: Option<Arg>,
     pub(crate) attempt_number: Option<Arg>,
     pub(crate) within: Option<Arg>,
+    pub(crate) timer: Option<Arg>,
 }
 
 impl Config {
@@ -64,6 +66,7 @@ impl Config {
                 "budget" => &mut config.budget,
                 "attempt_number" => &mut config.attempt_number,
                 "within" => &mut config.within,
+                "timer" => &mut config.timer,
                 // `parse_args_with_hints` keeps known keys only.
                 _ => &mut config.retry_after,
             };

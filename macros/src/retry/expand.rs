@@ -257,6 +257,7 @@ pub(crate) fn synchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> 
 pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) -> TokenStream {
     let policy_number = policy.attempt_number.clone();
     let has_deadline = policy.deadline_key.is_some();
+    let timer = policy.timer.clone();
     let Function {
         attrs,
         vis,
@@ -307,16 +308,31 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
             #driver.sleep(#delay).await;
         }
     };
+    // The timer: the one named (spanned on its path), or the default, which needs a timer
+    // feature of steadfast; its absence is one error, on the attribute.
+    let (timer, require_feature) = match timer {
+        Some(path) => (path.to_token_stream(), TokenStream::new()),
+        None => {
+            let at = Span::call_site();
+            (
+                quote_spanned!(at=> ::steadfast::__private::DefaultTimer),
+                quote_spanned! {at=>
+                    ::steadfast::__private::require_timer_feature::<::steadfast::__private::DefaultTimer>();
+                },
+            )
+        }
+    };
     let new_driver = call_driver(
         ret.as_ref(),
         "driver",
-        quote_spanned!(site=> || #policy, #into_error, #describer),
+        quote_spanned!(site=> ::core::marker::PhantomData::<#timer>, || #policy, #into_error, #describer),
     );
     quote_spanned! {site=>
         #(#attrs)*
         #vis #sig {
             #inner_attrs
             #check
+            #require_feature
             let mut #driver = #new_driver;
             loop {
                 #number

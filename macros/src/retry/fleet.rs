@@ -1,4 +1,5 @@
-//! Validate: the keys that keep retries safe at fleet scale (`budget`, `attempt_number`).
+//! Validate: the keys that keep retries safe at fleet scale (`budget`, `attempt_number`),
+//! and the timer an async retry sleeps on (`timer`).
 
 use proc_macro2::TokenStream;
 use quote::quote_spanned;
@@ -97,5 +98,55 @@ fn pattern_binds(pat: &syn::Pat, name: &syn::Ident) -> bool {
         syn::Pat::Paren(p) => pattern_binds(&p.pat, name),
         syn::Pat::Slice(s) => s.elems.iter().any(|p| pattern_binds(p, name)),
         _ => false,
+    }
+}
+
+// Input:  `timer = steadfast::timer::FuturesTimer`
+// Output: the path, which the expansion names as the driver's timer type (an unmet
+//         `Timer` bound is then reported on it).
+pub(crate) fn timer(
+    key: &syn::Ident,
+    value: &Expr,
+    is_async: bool,
+    errors: &mut Errors,
+) -> Option<syn::Path> {
+    if !is_async {
+        errors.at(
+            key.span(),
+            "`timer` is for an `async fn`: a sync retry sleeps on its own thread, through \
+             `steadfast::time` (which a test pauses with `steadfast::time::pause()`); remove \
+             the key",
+        );
+        return None;
+    }
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+            Some(path.path.clone())
+        }
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) => {
+            let timer = match name.value().to_ascii_lowercase().as_str() {
+                "tokio" => "Tokio",
+                _ => "FuturesTimer",
+            };
+            errors.push(syn::Error::new_spanned(
+                value,
+                format!(
+                    "`timer` takes the timer's type, not a string: write `timer = \
+                     steadfast::timer::{timer}`"
+                ),
+            ));
+            None
+        }
+        _ => {
+            errors.push(syn::Error::new_spanned(
+                value,
+                "`timer` takes the type of a timer: `steadfast::timer::Tokio`, \
+                 `steadfast::timer::FuturesTimer`, or your own `steadfast::timer::Timer`",
+            ));
+            None
+        }
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct Policy {
     pub(crate) deadline_key: Option<syn::Ident>,
     /// `attempt_number = n`: the name each attempt binds its number to.
     pub(crate) attempt_number: Option<syn::Ident>,
+    /// `timer = path`: the timer an async retry sleeps on.
+    pub(crate) timer: Option<syn::Path>,
 }
 
 /// A hook key: the builder method, the runtime's wrapper that types it, the user's value.
@@ -55,6 +57,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         hooks: Vec::new(),
         deadline_key: None,
         attempt_number: None,
+        timer: None,
     };
     let Config {
         attempts,
@@ -71,6 +74,7 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
         budget,
         attempt_number,
         within: _, // checked by `super::within`, which needs the other keys
+        timer,
     } = config;
     for arg in [timeout, attempt_timeout] {
         duration(arg, is_async, &mut policy, errors);
@@ -136,6 +140,9 @@ pub(crate) fn policy(config: Config, is_async: bool, errors: &mut Errors) -> Pol
     if let Some((_, value)) = with_value(attempt_number, errors) {
         policy.attempt_number = super::fleet::attempt_number(&value, errors);
     }
+    if let Some((key, value)) = with_value(timer, errors) {
+        policy.timer = super::fleet::timer(&key, &value, is_async, errors);
+    }
     policy
 }
 
@@ -159,6 +166,7 @@ pub(super) fn with_value(arg: Option<Arg>, errors: &mut Errors) -> Option<(syn::
         "budget" => "budget = BACKEND_BUDGET",
         "attempt_number" => "attempt_number = n",
         "within" => "within = \"5s\"",
+        "timer" => "timer = steadfast::timer::FuturesTimer",
         _ => "delay = \"100ms\"",
     };
     errors.at(

@@ -47,14 +47,7 @@ use super::hooks::{OnRetry, RetryAfter, When, WhenOk};
 use super::progress::{Clock, Flow, LimitPassed, Progress};
 use super::timeout::{Limits, Timeout};
 use super::Retry;
-
-/// A clock that async retries can sleep on.
-pub trait AsyncClock: Clock {
-    /// The future of one sleep.
-    type Sleep: Future<Output = ()>;
-    /// A sleep of `delay`.
-    fn sleep(delay: Duration) -> Self::Sleep;
-}
+use crate::timer::Timer;
 
 /// How a driver reaches its policy: through a reference ([`Retry::run_async`]), or by
 /// rebuilding it from its constants each time ([`Rebuild`], in expansions, so that the
@@ -118,7 +111,7 @@ where
     S::When: When<E>,
     S::OnRetry: OnRetry<E>,
     S::RetryAfter: RetryAfter<E>,
-    C: AsyncClock,
+    C: Timer,
     X: Fn(Timeout) -> E,
     D: DescribeError<E>,
 {
@@ -252,7 +245,7 @@ pin_project! {
     pub struct Step<'d, S, C, E, X, D, F, V>
     where
         S: PolicySource,
-        C: AsyncClock,
+        C: Timer,
     {
         driver: &'d mut AsyncDriver<S, C, E, X, D>,
         into_result: V,
@@ -279,7 +272,7 @@ where
     S::When: When<E>,
     S::OnRetry: OnRetry<E>,
     S::RetryAfter: RetryAfter<E>,
-    C: AsyncClock,
+    C: Timer,
     X: Fn(Timeout) -> E,
     D: DescribeError<E>,
     F: Future,

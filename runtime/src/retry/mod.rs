@@ -27,10 +27,9 @@ mod describe;
 mod driver;
 mod hooks;
 mod progress;
+mod run_async;
 mod schedule;
 mod timeout;
-#[cfg(feature = "tokio")]
-mod tokio_clock;
 mod worst_case;
 
 use std::time::Duration;
@@ -65,11 +64,9 @@ pub(crate) mod internal {
         DescribeError, Probe, ProbeDebug, ProbeDisplay, ProbeTypeName, TypeNameOnly, ViaDebug,
         ViaDisplay,
     };
-    pub use super::driver::{AsyncClock, AsyncDriver, Pause, PolicySource, Rebuild, Step};
+    pub use super::driver::{AsyncDriver, Pause, PolicySource, Rebuild, Step};
     pub use super::progress::{Flow, StdClock};
     pub use super::timeout::Never;
-    #[cfg(feature = "tokio")]
-    pub use super::tokio_clock::TokioClock;
 }
 
 use describe::{DescribeError, TypeNameOnly};

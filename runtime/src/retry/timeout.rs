@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::driver::AsyncClock;
+use crate::timer::Timer;
 
 /// The error of a retried call that a deadline ended before it had an outcome of its own:
 /// the call's `timeout` cut an attempt in flight (async), or had passed when the next
@@ -261,10 +261,10 @@ pub trait Limits {
     /// The sleep that ends an async attempt at its limit: none at all (an uninhabited
     /// type, which takes no room in the retried future) for a policy without deadlines.
     #[doc(hidden)]
-    type Sleep<C: AsyncClock>: Future<Output = ()>;
+    type Sleep<C: Timer>: Future<Output = ()>;
     /// That sleep, for an attempt that may run for `limit`.
     #[doc(hidden)]
-    fn sleep<C: AsyncClock>(limit: Duration) -> Option<Self::Sleep<C>>;
+    fn sleep<C: Timer>(limit: Duration) -> Option<Self::Sleep<C>>;
     /// The call's timeout, if any.
     ///
     /// ```
@@ -286,9 +286,9 @@ pub trait Limits {
 
 impl Limits for NoTimeout {
     const ANY: bool = false;
-    type Sleep<C: AsyncClock> = Never;
+    type Sleep<C: Timer> = Never;
     #[inline(always)]
-    fn sleep<C: AsyncClock>(_: Duration) -> Option<Never> {
+    fn sleep<C: Timer>(_: Duration) -> Option<Never> {
         None
     }
     #[inline(always)]
@@ -303,9 +303,9 @@ impl Limits for NoTimeout {
 
 impl Limits for Limited {
     const ANY: bool = true;
-    type Sleep<C: AsyncClock> = C::Sleep;
+    type Sleep<C: Timer> = C::Sleep;
     #[inline]
-    fn sleep<C: AsyncClock>(limit: Duration) -> Option<C::Sleep> {
+    fn sleep<C: Timer>(limit: Duration) -> Option<C::Sleep> {
         Some(C::sleep(limit))
     }
     #[inline]

@@ -44,7 +44,10 @@ pub mod __private {
     pub use crate::panic::{catch_async_quietly, catch_quietly, Caught};
     pub use crate::retry::internal::*;
     pub use crate::retry::{Backoff, Jitter, Retry};
-    pub use crate::timer::{require_timer_feature, DefaultTimer, NoTimer};
+    pub use crate::timer::{
+        require_timer, require_timer_feature, DefaultTimer, NoTimer, ProbeNoTimer, ProbeTimer,
+        TimerProbe,
+    };
     pub use crate::{Guard, Panic};
 }
 

@@ -248,6 +248,47 @@ impl TimerFeature for Tokio {}
 #[cfg(feature = "futures-timer")]
 impl TimerFeature for FuturesTimer {}
 
+/// The timer a `timer = T` key names, as the expansion reaches it: `T` itself when it is a
+/// [`Timer`], else [`NoTimer`] (chosen by autoref, see [`ProbeTimer`]), so that a type that
+/// is not a timer is one error, that of [`require_timer`] on the user's path, and not
+/// again on every use of the driver built on it.
+#[doc(hidden)]
+pub struct TimerProbe<T>(pub std::marker::PhantomData<T>);
+
+/// `T`, for a `T` that is a [`Timer`].
+#[doc(hidden)]
+pub trait ProbeTimer {
+    /// The timer.
+    type Timer;
+    /// Its type, as a value.
+    fn timer(&self) -> std::marker::PhantomData<Self::Timer>;
+}
+
+impl<T: Timer> ProbeTimer for TimerProbe<T> {
+    type Timer = T;
+    fn timer(&self) -> std::marker::PhantomData<T> {
+        std::marker::PhantomData
+    }
+}
+
+/// [`NoTimer`], for any other `T` (reached through one more `&`).
+#[doc(hidden)]
+pub trait ProbeNoTimer {
+    /// [`NoTimer`], as a value.
+    fn timer(&self) -> std::marker::PhantomData<NoTimer>;
+}
+
+impl<T> ProbeNoTimer for &TimerProbe<T> {
+    fn timer(&self) -> std::marker::PhantomData<NoTimer> {
+        std::marker::PhantomData
+    }
+}
+
+/// Asked by an async `#[retry]` of the timer its `timer` key names, spanned on the path.
+#[doc(hidden)]
+#[inline(always)]
+pub fn require_timer<T: Timer>() {}
+
 /// Asked by an async `#[retry]` that names no timer, spanned on the attribute.
 #[doc(hidden)]
 #[inline(always)]

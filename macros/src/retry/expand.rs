@@ -310,12 +310,22 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     };
     // The timer: the one named (spanned on its path), or the default, which needs a timer
     // feature of steadfast; its absence is one error, on the attribute.
-    let (timer, require_feature) = match timer {
-        Some(path) => (path.to_token_stream(), TokenStream::new()),
+    let (timer, require_timer) = match timer {
+        Some(path) => {
+            let at = path.span();
+            (
+                quote_spanned! {site=> {
+                    #[allow(unused_imports)]
+                    use ::steadfast::__private::{ProbeNoTimer as _, ProbeTimer as _};
+                    (&::steadfast::__private::TimerProbe::<#path>(::core::marker::PhantomData)).timer()
+                }},
+                quote_spanned!(at=> ::steadfast::__private::require_timer::<#path>();),
+            )
+        }
         None => {
             let at = Span::call_site();
             (
-                quote_spanned!(at=> ::steadfast::__private::DefaultTimer),
+                quote_spanned!(site=> ::core::marker::PhantomData::<::steadfast::__private::DefaultTimer>),
                 quote_spanned! {at=>
                     ::steadfast::__private::require_timer_feature::<::steadfast::__private::DefaultTimer>();
                 },
@@ -325,14 +335,14 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
     let new_driver = call_driver(
         ret.as_ref(),
         "driver",
-        quote_spanned!(site=> ::core::marker::PhantomData::<#timer>, || #policy, #into_error, #describer),
+        quote_spanned!(site=> #timer, || #policy, #into_error, #describer),
     );
     quote_spanned! {site=>
         #(#attrs)*
         #vis #sig {
             #inner_attrs
             #check
-            #require_feature
+            #require_timer
             let mut #driver = #new_driver;
             loop {
                 #number

@@ -49,7 +49,7 @@ use crate::panic::Panic;
 /// `let _ticker = spawn_guarded(…)`, or await it. `let _ = spawn_guarded(…)` drops the guard
 /// at the end of that statement, which aborts the task at once (on a current-thread runtime,
 /// before it has run at all); rustc suggests `let _ = …` for an unused `#[must_use]` value,
-/// and here that is the wrong fix.
+/// and here that is the wrong fix (clippy's `let_underscore_future` does flag it).
 ///
 /// # Panics
 ///

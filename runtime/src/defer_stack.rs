@@ -35,7 +35,7 @@ use crate::report::run_during_unwind;
 ///
 /// Each push stores a boxed closure, so a `DeferStack` allocates; `defer!` and the guards
 /// never do. The stack is not `Send` (its closures may borrow thread-local data).
-#[must_use = "a DeferStack runs its closures when dropped; binding it to `_` drops it at once"]
+#[must_use = "a DeferStack runs its closures when dropped: bind it to a named variable, as in `let mut defers = DeferStack::new();`; `let _ = …` drops it at once"]
 #[derive(Default)]
 pub struct DeferStack<'a> {
     deferred: Vec<Box<dyn FnOnce() + 'a>>,

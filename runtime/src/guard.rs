@@ -176,7 +176,7 @@ impl Strategy for OnUnwind {
 /// let kept: Vec<i32> = Guard::into_inner(steadfast::guard(vec![7], |_| unreachable!()));
 /// assert_eq!(kept, [7]);
 /// ```
-#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+#[must_use = "a guard runs its closure when dropped: bind it to a named variable, as in `let _tx = steadfast::guard(…)`; `let _ = …` drops it at once"]
 pub struct Guard<T, F, S = Always>
 where
     F: CleanupFn<T>,
@@ -194,6 +194,10 @@ where
     S: Strategy,
 {
     /// Makes a guard with the strategy `S` chosen by type.
+    ///
+    /// Bind the guard to a named variable, as in `let _g = Guard::<_, _, OnSuccess>::new(…)`:
+    /// `let _ = …` drops it at the end of that statement, which runs an `Always` or
+    /// `OnSuccess` closure at once and an `OnUnwind` closure never.
     ///
     /// ```
     /// use steadfast::{strategy::OnSuccess, Guard};
@@ -335,7 +339,28 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
 /// assert!(transfer("insert").is_ok());
 /// assert!(transfer("bad insert").is_err());
 /// ```
-#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+///
+/// # Bind it to a name
+///
+/// The closure runs when the guard is dropped, so keep the guard in a named variable until
+/// the end of the scope. `let _ = steadfast::guard(…)` binds nothing: the guard is dropped
+/// at the end of that statement and the closure runs at once. (For an unused `#[must_use]`
+/// value rustc suggests `let _ = …`; for a guard that is the wrong fix.) A name that begins
+/// with an underscore, such as `_tx`, keeps the guard alive without an unused-variable
+/// warning:
+///
+/// ```
+/// use std::cell::RefCell;
+///
+/// let log = RefCell::new(Vec::new());
+/// {
+///     let _ = steadfast::guard((), |()| log.borrow_mut().push("`_`: at once"));
+///     let _tx = steadfast::guard((), |()| log.borrow_mut().push("`_tx`: at the end"));
+///     log.borrow_mut().push("body");
+/// }
+/// assert_eq!(*log.borrow(), ["`_`: at once", "body", "`_tx`: at the end"]);
+/// ```
+#[must_use = "a guard runs its closure when dropped: bind it to a named variable, as in `let _tx = steadfast::guard(…)`; `let _ = …` drops it at once"]
 #[inline]
 pub fn guard<T, F, R>(value: T, on_drop: F) -> Guard<T, F, Always>
 where
@@ -357,7 +382,11 @@ where
 /// }
 /// assert_eq!(log, ["committed"]);
 /// ```
-#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+///
+/// Bind the guard to a named variable, as in `let _done = steadfast::guard_on_success(…)`:
+/// `let _ = …` drops it at the end of that statement, so the closure runs at once (see
+/// [`guard`](fn@guard#bind-it-to-a-name)).
+#[must_use = "a guard runs its closure when dropped: bind it to a named variable, as in `let _done = steadfast::guard_on_success(…)`; `let _ = …` drops it at once"]
 #[inline]
 pub fn guard_on_success<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnSuccess>
 where
@@ -380,7 +409,11 @@ where
 /// assert!(result.is_err());
 /// assert!(ALARM.load(Ordering::SeqCst));
 /// ```
-#[must_use = "a guard runs its closure when dropped; binding it to `_` drops it at once"]
+///
+/// Bind the guard to a named variable, as in `let _alarm = steadfast::guard_on_unwind(…)`:
+/// `let _ = …` drops it at the end of that statement, before anything can panic, so the
+/// closure never runs (see [`guard`](fn@guard#bind-it-to-a-name)).
+#[must_use = "a guard runs its closure when dropped: bind it to a named variable, as in `let _alarm = steadfast::guard_on_unwind(…)`; `let _ = …` drops it at once, and the closure never runs"]
 #[inline]
 pub fn guard_on_unwind<T, F, R>(value: T, on_drop: F) -> Guard<T, F, OnUnwind>
 where

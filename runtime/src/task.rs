@@ -45,6 +45,12 @@ use crate::panic::Panic;
 /// # }
 /// ```
 ///
+/// Keep the guard in a named variable for as long as the task should run, as in
+/// `let _ticker = spawn_guarded(…)`, or await it. `let _ = spawn_guarded(…)` drops the guard
+/// at the end of that statement, which aborts the task at once (on a current-thread runtime,
+/// before it has run at all); rustc suggests `let _ = …` for an unused `#[must_use]` value,
+/// and here that is the wrong fix (clippy's `let_underscore_future` does flag it).
+///
 /// # Panics
 ///
 /// When called outside a tokio runtime (it spawns on the current one), with a message that
@@ -75,7 +81,7 @@ where
 /// assert_eq!(guard.await.unwrap(), 7);
 /// # }
 /// ```
-#[must_use = "dropping a TaskGuard aborts its task at once"]
+#[must_use = "dropping a TaskGuard aborts its task at once: bind it to a named variable, as in `let _task = spawn_guarded(…)`, or await it; `let _ = …` aborts the task at once"]
 #[derive(Debug)]
 pub struct TaskGuard<T> {
     /// `None` only after `detach`.

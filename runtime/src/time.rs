@@ -41,6 +41,10 @@ thread_local! {
 /// Pausing while already paused keeps the current virtual time; each guard restores what
 /// was there before it when dropped.
 ///
+/// Bind the guard to a named variable for as long as time should stand still, as in
+/// `let _clock = steadfast::time::pause();`: `let _ = steadfast::time::pause();` drops it
+/// at the end of that statement, so the clock is real again at once.
+///
 /// ```
 /// use std::time::Duration;
 ///
@@ -50,7 +54,7 @@ thread_local! {
 /// assert_eq!(steadfast::time::now() - before, Duration::from_secs(3600));
 /// assert_eq!(clock.elapsed(), Duration::from_secs(3600));
 /// ```
-#[must_use = "time is paused only while the guard lives: bind it, as in `let _clock = pause();`"]
+#[must_use = "time is paused only while the guard lives: bind it to a named variable, as in `let _clock = steadfast::time::pause();`; `let _ = …` drops it at once"]
 pub fn pause() -> Paused {
     let previous = PAUSED.get();
     let started = previous.map_or_else(Instant::now, |(origin, offset)| origin + offset);

@@ -35,8 +35,9 @@
 //!
 //! The guide, with every example compiled and run, is the mdBook in the repository's
 //! `book/` folder: build it with `mdbook build book` and open `book/book/index.html`. Its
-//! chapters: Getting started, `defer`, `retry`, `recover`, async without leaks, a cookbook,
-//! coming from Go, coming from other crates, and the reference of every key and error.
+//! chapters: Getting started, `defer`, `retry`, `recover`, async without leaks, runtimes and
+//! time, a cookbook, coming from Go, coming from other crates, and the reference of every key
+//! and error.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -270,7 +271,8 @@ pub use steadfast_macros::recover;
 ///   (a sync attempt cannot be interrupted, so none starts past it).
 /// - `async fn`: nothing is spawned or boxed, nothing is allocated per attempt, the future
 ///   is `Send` when the body's is, and dropping it cancels the attempt or the sleep at
-///   once. Sleeps use tokio's timer, so `tokio::time::pause()` makes tests exact.
+///   once. Sleeps and deadlines use the function's timer (the `timer` key; tokio's by
+///   default, which `tokio::time::pause()` makes exact in tests).
 /// - With the `tracing` feature, each failure that will be retried is a WARN event
 ///   (attempt, max attempts, delay, error), in the caller's span; an ERROR event says why
 ///   the call gave up: the attempts ran out, the next attempt could not start before the

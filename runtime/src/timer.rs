@@ -38,7 +38,7 @@
 //!     fn sleep(_: Duration) -> Ready<()> { ready(()) }
 //! }
 //!
-//! #[steadfast::retry(attempts = 3, delay = "1h", timer = Instant)]
+//! #[steadfast::retry(attempts = 3, delay = "1h", max_delay = "1h", timer = Instant)]
 //! async fn flaky(calls: &mut u32) -> Result<u32, &'static str> {
 //!     *calls += 1;
 //!     if *calls < 3 { Err("not yet") } else { Ok(*calls) }
@@ -46,7 +46,7 @@
 //!
 //! let mut calls = 0;
 //! let result = futures_lite::future::block_on(flaky(&mut calls));
-//! assert_eq!(result, Ok(3)); // two sleeps of an hour, over at once
+//! assert_eq!(result, Ok(3)); // two sleeps of up to an hour (full jitter), over at once
 //! ```
 
 use std::future::Future;

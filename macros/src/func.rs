@@ -1,7 +1,7 @@
 //! The function an attribute is put on, read loosely: the signature is parsed, the body is
 //! kept as tokens (never parsed), so half-written code in an editor still expands.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, ReturnType, Signature, Type, Visibility};
@@ -82,12 +82,17 @@ pub(crate) fn return_type(sig: &Signature) -> Option<&Type> {
     }
 }
 
-/// Whether a type mentions `impl Trait` (which cannot be written inside the body).
+/// Whether a type mentions `impl Trait` (which cannot be written inside the body), at any
+/// depth: `Result<(impl Display, u8), E>`, `«impl Into<u64>»` from a `$t:ty`.
 pub(crate) fn mentions_impl_trait(ty: &Type) -> bool {
-    ty.to_token_stream()
-        .into_iter()
-        .any(|tt| matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
-        || matches!(ty, Type::ImplTrait(_))
+    fn mentions_impl(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(ident) => ident == "impl",
+            TokenTree::Group(group) => mentions_impl(group.stream()),
+            _ => false,
+        })
+    }
+    mentions_impl(ty.to_token_stream())
 }
 
 /// Why a return type is certainly not a `Result`, if it certainly is not. Aliases such as
@@ -214,4 +219,33 @@ pub(crate) fn parenthesized(span: Span, args: &TokenStream) -> Group {
     let mut group = Group::new(Delimiter::Parenthesis, args.clone());
     group.set_span(span);
     group
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// `tokens` in a group without delimiters, as `macro_rules!` passes a fragment.
+    fn invisible(tokens: TokenStream) -> TokenTree {
+        TokenTree::Group(Group::new(Delimiter::None, tokens))
+    }
+
+    #[test]
+    fn sees_impl_trait_at_any_depth() {
+        let fragment = invisible(quote!(impl Into<u64>));
+        let types: [Type; 4] = [
+            syn::parse_quote!(Result<(impl Display, u8), E>),
+            syn::parse_quote!((impl Display, u8)),
+            syn::parse_quote!([impl Sized; 2]),
+            syn::parse2(quote!(#fragment)).expect("a type"),
+        ];
+        for ty in &types {
+            assert!(mentions_impl_trait(ty), "{}", ty.to_token_stream());
+        }
+        assert!(!mentions_impl_trait(
+            &syn::parse_quote!(Result<(u8, [u8; 2]), E>)
+        ));
+    }
 }

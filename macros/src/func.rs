@@ -29,7 +29,7 @@ impl Parse for Function {
                 ),
             ));
         }
-        let body: Group = input.parse()?;
+        let body = parse_body(input)?;
         if body.delimiter() != Delimiter::Brace {
             return Err(syn::Error::new(
                 body.span(),
@@ -42,6 +42,36 @@ impl Parse for Function {
             sig,
             body,
         })
+    }
+}
+
+// Input:  `{ ... }`, or `«{ ... }»`: a `$body:block` that `macro_rules!` passed in a group
+//         without delimiters
+// Output: `{ ... }`
+/// The body's group, out of the invisible groups around it.
+fn parse_body(input: ParseStream) -> syn::Result<Group> {
+    if let Some((TokenTree::Group(group), _)) = input.cursor().token_tree() {
+        if let Some(body) = block_in_invisible_group(&group) {
+            input.parse::<TokenTree>()?;
+            return Ok(body);
+        }
+    }
+    input.parse()
+}
+
+/// The one brace group in `group` if it is invisible: `«{ ... }»`, `««{ ... }»»`: a
+/// `$body:block` as `macro_rules!` passes it.
+pub(crate) fn block_in_invisible_group(group: &Group) -> Option<Group> {
+    if group.delimiter() != Delimiter::None {
+        return None;
+    }
+    let mut trees = group.stream().into_iter();
+    match (trees.next(), trees.next()) {
+        (Some(TokenTree::Group(inner)), None) if inner.delimiter() == Delimiter::Brace => {
+            Some(inner)
+        }
+        (Some(TokenTree::Group(inner)), None) => block_in_invisible_group(&inner),
+        _ => None,
     }
 }
 
@@ -95,11 +125,21 @@ pub(crate) fn mentions_impl_trait(ty: &Type) -> bool {
     mentions_impl(ty.to_token_stream())
 }
 
+// Input:  `«&mut Vec<u8>»`, a `$t:ty` that `macro_rules!` passed in a group without delimiters
+// Output: `&mut Vec<u8>`
+/// The type itself, out of the invisible groups around it, for a look at its form.
+pub(crate) fn without_invisible_group(mut ty: &Type) -> &Type {
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    ty
+}
+
 /// Why a return type is certainly not a `Result`, if it certainly is not. Aliases such as
 /// `io::Result<T>` or `Fallible<T>` pass here and are checked by the type system.
 pub(crate) fn certainly_not_result(ty: &Type) -> Option<String> {
     let shown = ty.to_token_stream().to_string().replace(" ", "");
-    match ty {
+    match without_invisible_group(ty) {
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?.ident.to_string();
             const NOT_RESULTS: &[&str] = &[
@@ -230,6 +270,17 @@ mod tests {
     /// `tokens` in a group without delimiters, as `macro_rules!` passes a fragment.
     fn invisible(tokens: TokenStream) -> TokenTree {
         TokenTree::Group(Group::new(Delimiter::None, tokens))
+    }
+
+    /// `fn f() -> $t $body`, from a `macro_rules!`.
+    #[test]
+    fn reads_a_function_made_of_fragments() {
+        let (ty, body) = (invisible(quote!(u32)), invisible(quote!({ 1 })));
+        let func: Function = syn::parse2(quote!(fn f() -> #ty #body)).expect("a function");
+        assert_eq!(func.body.delimiter(), Delimiter::Brace);
+        assert_eq!(func.body.stream().to_string(), "1");
+        let ret = return_type(&func.sig).expect("a return type");
+        assert!(certainly_not_result(ret).is_some(), "`u32` is no `Result`");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Pat, Signature, Type};
 
 use crate::attr::Errors;
-use crate::func::mentions_impl_trait;
+use crate::func::{mentions_impl_trait, without_invisible_group};
 
 /// How an argument reaches each attempt.
 pub(crate) enum ArgUse {
@@ -55,7 +55,8 @@ pub(crate) fn split(sig: &mut Signature, errors: &mut Errors) -> Vec<ArgUse> {
             }
             FnArg::Typed(t) => t,
         };
-        if let (Type::Reference(r), Pat::Ident(id)) = (&*t.ty, &mut *t.pat) {
+        if let (Type::Reference(r), Pat::Ident(id)) = (without_invisible_group(&t.ty), &mut *t.pat)
+        {
             uses.push(match r.mutability {
                 Some(_) => {
                     let ident = id.clone();
@@ -140,4 +141,23 @@ pub(crate) fn rebinds(args: &[ArgUse]) -> TokenStream {
             ArgUse::Borrowed => TokenStream::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, Group};
+    use quote::quote;
+
+    use super::*;
+
+    /// `out: $t` with `$t` = `&mut Vec<u8>`, from a `macro_rules!`: re-borrowed, not cloned.
+    #[test]
+    fn reborrows_a_reference_type_made_of_a_fragment() {
+        let ty = Group::new(Delimiter::None, quote!(&mut Vec<u8>));
+        let mut sig: Signature = syn::parse2(quote!(fn f(out: #ty))).expect("a signature");
+        let mut errors = Errors::default();
+        let uses = split(&mut sig, &mut errors);
+        assert!(errors.is_empty());
+        assert!(matches!(uses.as_slice(), [ArgUse::Reborrowed { .. }]));
+    }
 }

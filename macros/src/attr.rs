@@ -21,12 +21,24 @@ impl Parse for Arg {
             .map_err(|e| syn::Error::new(e.span(), "expected a key, as in `attempts = 3`"))?;
         let value = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
-            Some(input.parse::<Expr>()?)
+            Some(without_invisible_group(input.parse::<Expr>()?))
         } else {
             None
         };
         Ok(Arg { key, value })
     }
+}
+
+// Input:  `attempts = «3»`, where `macro_rules!` put `$n:expr` (or `$n:literal`, `$f:path`)
+//         in a group without delimiters
+// Output: `3`, a literal like the one written out
+/// The value itself: the invisible group around an interpolated fragment only keeps its
+/// precedence inside a larger expression, and a key's value is a whole expression.
+fn without_invisible_group(mut value: Expr) -> Expr {
+    while let Expr::Group(group) = value {
+        value = *group.expr;
+    }
+    value
 }
 
 /// Parses `key = value, ...`, rejecting unknown and repeated keys (with "did you mean").
@@ -118,5 +130,26 @@ impl Errors {
         self.combined
             .map(|e| e.to_compile_error())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+    use quote::quote;
+
+    use super::*;
+
+    /// `attempts = $n, when = $f` from a `macro_rules!`: each value in an invisible group.
+    #[test]
+    fn reads_a_value_interpolated_by_macro_rules() {
+        let invisible = |tokens: TokenStream| TokenTree::Group(Group::new(Delimiter::None, tokens));
+        let (three, when) = (invisible(quote!(3)), invisible(quote!(is_transient)));
+        let tokens = quote!(attempts = #three, when = #when);
+        let mut errors = Errors::default();
+        let args = parse_args(tokens, &["attempts", "when"], "retry", &mut errors);
+        assert!(errors.is_empty());
+        assert!(matches!(args[0].value, Some(Expr::Lit(_))));
+        assert!(matches!(args[1].value, Some(Expr::Path(_))));
     }
 }

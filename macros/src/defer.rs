@@ -18,6 +18,7 @@
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 
+use crate::func::block_in_invisible_group;
 use crate::suggest::{closest, did_you_mean};
 
 const MODES: &[&str] = &["on_success", "on_unwind"];
@@ -69,7 +70,7 @@ fn fail_spanned(
 }
 
 fn parse(input: TokenStream) -> Result<Defer, Failure> {
-    let tokens: Vec<TokenTree> = input.into_iter().collect();
+    let tokens = without_invisible_groups(input);
     let Some(first) = tokens.first() else {
         return fail(
             Span::call_site(),
@@ -108,6 +109,28 @@ fn parse(input: TokenStream) -> Result<Defer, Failure> {
             body: group,
         })
     }
+}
+
+// Input:  `move «{ ... }»`, `«cleanup»`: a `$body:block`, or a whole `$e:expr`, from a
+//         `macro_rules!`, in groups without delimiters
+// Output: `move { ... }`, `cleanup`: read as if written out
+/// The input's trees, with the invisible groups that `macro_rules!` puts around a block, or
+/// around the whole input, taken off.
+fn without_invisible_groups(input: TokenStream) -> Vec<TokenTree> {
+    let mut tokens: Vec<TokenTree> = input
+        .into_iter()
+        .map(|tt| match &tt {
+            TokenTree::Group(group) => block_in_invisible_group(group).map_or(tt, TokenTree::Group),
+            _ => tt,
+        })
+        .collect();
+    while let [TokenTree::Group(group)] = tokens.as_slice() {
+        if group.delimiter() != Delimiter::None {
+            break;
+        }
+        tokens = group.stream().into_iter().collect();
+    }
+    tokens
 }
 
 /// `move` or a mode, exactly.
@@ -336,5 +359,39 @@ fn fallback(failure: Failure) -> TokenStream {
             let _ = || #body;
         },
         None => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tokens` in a group without delimiters, as `macro_rules!` passes a fragment.
+    fn invisible(tokens: TokenStream) -> TokenTree {
+        TokenTree::Group(Group::new(Delimiter::None, tokens))
+    }
+
+    fn error(input: TokenStream) -> String {
+        match parse(input) {
+            Ok(_) => panic!("the input is rejected"),
+            Err(failure) => failure.error.to_string(),
+        }
+    }
+
+    /// `defer!(move on_success $body)`, `defer!($e)`, from a `macro_rules!`: read as if written
+    /// out.
+    #[test]
+    fn reads_fragments_from_macro_rules() {
+        let block = invisible(quote!({
+            a();
+        }));
+        let Ok(defer) = parse(quote!(move on_success #block)) else {
+            panic!("a defer with a block");
+        };
+        assert!(defer.move_kw.is_some());
+        assert!(defer.mode.is_some_and(|mode| mode == "on_success"));
+        assert_eq!(defer.body.stream().to_string(), "a () ;");
+        assert!(error(invisible(quote!(cleanup)).into()).contains("not a function name"));
+        assert!(error(invisible(quote!(|| a())).into()).contains("not a closure"));
     }
 }

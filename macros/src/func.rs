@@ -1,7 +1,7 @@
 //! The function an attribute is put on, read loosely: the signature is parsed, the body is
 //! kept as tokens (never parsed), so half-written code in an editor still expands.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, ReturnType, Signature, Type, Visibility};
@@ -29,7 +29,7 @@ impl Parse for Function {
                 ),
             ));
         }
-        let body: Group = input.parse()?;
+        let body = parse_body(input)?;
         if body.delimiter() != Delimiter::Brace {
             return Err(syn::Error::new(
                 body.span(),
@@ -42,6 +42,36 @@ impl Parse for Function {
             sig,
             body,
         })
+    }
+}
+
+// Input:  `{ ... }`, or `«{ ... }»`: a `$body:block` that `macro_rules!` passed in a group
+//         without delimiters
+// Output: `{ ... }`
+/// The body's group, out of the invisible groups around it.
+fn parse_body(input: ParseStream) -> syn::Result<Group> {
+    if let Some((TokenTree::Group(group), _)) = input.cursor().token_tree() {
+        if let Some(body) = block_in_invisible_group(&group) {
+            input.parse::<TokenTree>()?;
+            return Ok(body);
+        }
+    }
+    input.parse()
+}
+
+/// The one brace group in `group` if it is invisible: `«{ ... }»`, `««{ ... }»»`: a
+/// `$body:block` as `macro_rules!` passes it.
+pub(crate) fn block_in_invisible_group(group: &Group) -> Option<Group> {
+    if group.delimiter() != Delimiter::None {
+        return None;
+    }
+    let mut trees = group.stream().into_iter();
+    match (trees.next(), trees.next()) {
+        (Some(TokenTree::Group(inner)), None) if inner.delimiter() == Delimiter::Brace => {
+            Some(inner)
+        }
+        (Some(TokenTree::Group(inner)), None) => block_in_invisible_group(&inner),
+        _ => None,
     }
 }
 
@@ -82,19 +112,34 @@ pub(crate) fn return_type(sig: &Signature) -> Option<&Type> {
     }
 }
 
-/// Whether a type mentions `impl Trait` (which cannot be written inside the body).
+/// Whether a type mentions `impl Trait` (which cannot be written inside the body), at any
+/// depth: `Result<(impl Display, u8), E>`, `«impl Into<u64>»` from a `$t:ty`.
 pub(crate) fn mentions_impl_trait(ty: &Type) -> bool {
-    ty.to_token_stream()
-        .into_iter()
-        .any(|tt| matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "impl"))
-        || matches!(ty, Type::ImplTrait(_))
+    fn mentions_impl(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(ident) => ident == "impl",
+            TokenTree::Group(group) => mentions_impl(group.stream()),
+            _ => false,
+        })
+    }
+    mentions_impl(ty.to_token_stream())
+}
+
+// Input:  `«&mut Vec<u8>»`, a `$t:ty` that `macro_rules!` passed in a group without delimiters
+// Output: `&mut Vec<u8>`
+/// The type itself, out of the invisible groups around it, for a look at its form.
+pub(crate) fn without_invisible_group(mut ty: &Type) -> &Type {
+    while let Type::Group(group) = ty {
+        ty = &group.elem;
+    }
+    ty
 }
 
 /// Why a return type is certainly not a `Result`, if it certainly is not. Aliases such as
 /// `io::Result<T>` or `Fallible<T>` pass here and are checked by the type system.
 pub(crate) fn certainly_not_result(ty: &Type) -> Option<String> {
     let shown = ty.to_token_stream().to_string().replace(" ", "");
-    match ty {
+    match without_invisible_group(ty) {
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?.ident.to_string();
             const NOT_RESULTS: &[&str] = &[
@@ -214,4 +259,44 @@ pub(crate) fn parenthesized(span: Span, args: &TokenStream) -> Group {
     let mut group = Group::new(Delimiter::Parenthesis, args.clone());
     group.set_span(span);
     group
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// `tokens` in a group without delimiters, as `macro_rules!` passes a fragment.
+    fn invisible(tokens: TokenStream) -> TokenTree {
+        TokenTree::Group(Group::new(Delimiter::None, tokens))
+    }
+
+    /// `fn f() -> $t $body`, from a `macro_rules!`.
+    #[test]
+    fn reads_a_function_made_of_fragments() {
+        let (ty, body) = (invisible(quote!(u32)), invisible(quote!({ 1 })));
+        let func: Function = syn::parse2(quote!(fn f() -> #ty #body)).expect("a function");
+        assert_eq!(func.body.delimiter(), Delimiter::Brace);
+        assert_eq!(func.body.stream().to_string(), "1");
+        let ret = return_type(&func.sig).expect("a return type");
+        assert!(certainly_not_result(ret).is_some(), "`u32` is no `Result`");
+    }
+
+    #[test]
+    fn sees_impl_trait_at_any_depth() {
+        let fragment = invisible(quote!(impl Into<u64>));
+        let types: [Type; 4] = [
+            syn::parse_quote!(Result<(impl Display, u8), E>),
+            syn::parse_quote!((impl Display, u8)),
+            syn::parse_quote!([impl Sized; 2]),
+            syn::parse2(quote!(#fragment)).expect("a type"),
+        ];
+        for ty in &types {
+            assert!(mentions_impl_trait(ty), "{}", ty.to_token_stream());
+        }
+        assert!(!mentions_impl_trait(
+            &syn::parse_quote!(Result<(u8, [u8; 2]), E>)
+        ));
+    }
 }

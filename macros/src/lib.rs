@@ -15,6 +15,8 @@ mod defer;
 mod duration;
 mod fallback;
 mod func;
+#[cfg(test)]
+mod fuzz;
 mod recover;
 mod retry;
 mod stack;

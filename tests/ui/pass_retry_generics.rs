@@ -1,5 +1,5 @@
 // Generics, lifetimes, `where` clauses, `impl Trait` arguments and an `impl Trait` in the
-// return type are re-emitted unchanged.
+// return type (at any depth) are re-emitted unchanged.
 use std::cell::Cell;
 use std::fmt::Display;
 
@@ -47,6 +47,14 @@ fn first<'a, const N: usize>(items: &'a [u8; N]) -> Result<&'a u8, String> {
     items.first().ok_or_else(|| "empty".to_string())
 }
 
+// `impl Trait` inside parentheses, in an argument and in the return type: not written again
+// inside the body, where rustc rejects it.
+#[retry(attempts = 2, backoff = "none")]
+fn pair(label: (impl Display + Clone, u8)) -> Result<(impl Display, u8), String> {
+    flaky()?;
+    Ok((format!("{}:{}", label.0, label.1), label.1))
+}
+
 struct Name(String);
 
 impl Display for Name {
@@ -66,4 +74,6 @@ fn main() {
     assert_eq!(find(&names, "b", "x").map(|n| n.0.as_str()), Ok("b"));
     assert_eq!(describe(5).map(|d| d.to_string()), Ok("<5>".to_string()));
     assert_eq!(first(&[3, 4]), Ok(&3));
+    let (label, n) = pair(("p", 1)).expect("the second attempt succeeds");
+    assert_eq!((label.to_string(), n), ("p:1".to_string(), 1));
 }

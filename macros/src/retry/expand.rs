@@ -11,7 +11,7 @@ use super::validate::Policy;
 use crate::args::{rebinds, ArgUse};
 use crate::func::{
     async_attempt, mentions_impl_trait, parenthesized, return_type, split_inner_attributes,
-    Function,
+    without_invisible_group, Function,
 };
 
 /// `Retry::new().attempts(3)...when(when_fn::<R, _, _>(is_transient))`.
@@ -105,7 +105,9 @@ fn nameable_result(ret: Option<&Type>) -> Option<TokenStream> {
     if !mentions_impl_trait(ret) {
         return Some(ret.to_token_stream());
     }
-    let Type::Path(path) = ret else { return None };
+    let Type::Path(path) = without_invisible_group(ret) else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
@@ -349,5 +351,25 @@ pub(crate) fn asynchronous(func: &Function, policy: &Policy, args: &[ArgUse]) ->
                 #next
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Delimiter, Group};
+
+    use super::*;
+
+    /// `-> $t` with `$t` = `Result<impl Display, E>`, from a `macro_rules!`: its `E` is named
+    /// for the hooks and the `tracing` events all the same.
+    #[test]
+    fn names_the_error_of_a_return_type_made_of_a_fragment() {
+        let fragment = Group::new(Delimiter::None, quote!(Result<impl Display, E>));
+        let ret: Type = syn::parse2(fragment.to_token_stream()).expect("a type");
+        let named = nameable_result(Some(&ret)).expect("a nameable result");
+        assert_eq!(
+            named.to_string(),
+            quote!(::core::result::Result<(), E>).to_string()
+        );
     }
 }

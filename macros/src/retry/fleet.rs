@@ -46,7 +46,13 @@ pub(crate) fn budget(key: &syn::Ident, value: &Expr, errors: &mut Errors) -> Opt
 pub(crate) fn attempt_number(value: &Expr, errors: &mut Errors) -> Option<syn::Ident> {
     if let Expr::Path(path) = value {
         if path.qself.is_none() && path.attrs.is_empty() {
-            if let Some(ident) = path.path.get_ident() {
+            // `self`, `Self`, `super` and `crate` are paths, which no binding can be named.
+            let is_path_keyword = |ident: &&syn::Ident| {
+                ["self", "Self", "super", "crate"]
+                    .iter()
+                    .any(|k| *ident == k)
+            };
+            if let Some(ident) = path.path.get_ident().filter(|i| !is_path_keyword(i)) {
                 return Some(ident.clone());
             }
         }
@@ -147,6 +153,32 @@ pub(crate) fn timer(
                  `steadfast::timer::FuturesTimer`, or your own `steadfast::timer::Timer`",
             ));
             None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(value: &str) -> Result<String, String> {
+        let mut errors = Errors::default();
+        let value: Expr = syn::parse_str(value).expect("an expression");
+        match attempt_number(&value, &mut errors) {
+            Some(name) => Ok(name.to_string()),
+            None => Err(errors.into_compile_errors().to_string()),
+        }
+    }
+
+    /// `attempt_number = self` gave rustc's "`self` value is a keyword and may not be bound",
+    /// `super` "too many leading `super` keywords": now the macro's own message.
+    #[test]
+    fn takes_a_name_not_a_path_keyword() {
+        assert_eq!(name("n"), Ok("n".to_string()));
+        assert_eq!(name("r#try"), Ok("r#try".to_string()));
+        for keyword in ["self", "Self", "super", "crate"] {
+            let error = name(keyword).expect_err(keyword);
+            assert!(error.contains("takes a name"), "{error}");
         }
     }
 }

@@ -16,6 +16,8 @@ use crate::fallback::with_errors;
 use crate::func::Function;
 
 pub(crate) use config::Config;
+#[cfg(test)]
+pub(crate) use config::KEYS;
 
 /// Expands `#[retry(args)]` on `func`, whose body is already what each attempt runs
 /// (`crate::stack` puts a `#[recover]` below it inside). `item` is the function as written,

@@ -406,7 +406,7 @@ impl Scopes {
 }
 
 /// The first recovery scope a thread opens: the quiet hook must be there before its body
-/// runs.
+/// runs (unless the thread is unwinding, where it cannot be installed).
 #[cold]
 #[inline(never)]
 fn first_scope_on_this_thread(scopes: &Scopes) {
@@ -455,7 +455,11 @@ static INSTALL: Once = Once::new();
 /// A panic held back but not recovered after all (the body caught it itself) is printed
 /// when the recovering scope ends. Installing another hook with `std::panic::set_hook`
 /// afterwards replaces this one: recovered panics then print, and [`Panic::location`] is
-/// `None`. Calling this is optional: `#[recover]` and [`Panic::catch`] call it.
+/// `None`.
+///
+/// On a thread that is unwinding, where std refuses to change the hook, this does nothing:
+/// a later call from a thread that is not unwinding installs it. Calling this is optional:
+/// `#[recover]` and [`Panic::catch`] call it, on the first recovery of each thread.
 ///
 /// ```
 /// steadfast::install_quiet_hook();
@@ -463,6 +467,10 @@ static INSTALL: Once = Once::new();
 /// ```
 #[inline]
 pub fn install_quiet_hook() {
+    // `set_hook` panics on an unwinding thread: in a `Drop` run by a panic, an abort.
+    if std::thread::panicking() {
+        return;
+    }
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {

@@ -111,7 +111,9 @@ pub use steadfast_runtime::timer;
 /// `Err`, and the drop of an unfinished async future all count as success. In an `async fn`
 /// every defer runs when the future completes or is dropped part-way (a lost
 /// `tokio::select!` branch, an elapsed `tokio::time::timeout`), so cleanup survives
-/// cancellation.
+/// cancellation. A defer made while the thread is already unwinding (in a `Drop` run by a
+/// panic) takes only a panic that began after it for its own: [`strategy`] says how, and
+/// what remains when steadfast's panic hook is replaced.
 ///
 /// ```
 /// use steadfast::defer;

@@ -2,17 +2,25 @@
 //!
 //! A counting global allocator counts allocations per thread, so the test harness and tests
 //! running in parallel on other threads do not disturb the counts.
+//!
+//! The first on-success or on-unwind guard of the process installs the quiet panic hook,
+//! which boxes the hook closure: one allocation, once per process (the last test checks it
+//! in a child process). The others therefore count only after that has happened.
 
 use std::cell::Cell;
 use std::hint::black_box;
 
 use steadfast::{defer, guard, guard_on_success, guard_on_unwind, DeferStack, Guard};
 
+#[path = "common/child.rs"]
+mod child;
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 
-/// How many allocations the current thread makes while running `f`.
+/// How many allocations the current thread makes while running `f`, once the quiet hook is
+/// installed.
 fn allocations_in(f: impl FnOnce()) -> usize {
+    steadfast::install_quiet_hook();
     counting_alloc::allocations_in(f).0
 }
 
@@ -155,4 +163,50 @@ fn guard_into_inner_does_not_allocate() {
     assert_eq!(n, 0);
     assert_eq!(out, 6);
     assert!(!ran.get());
+}
+
+// ---------------------------------------------------------------------------------------
+// The first use in a process
+
+#[test]
+fn only_the_first_on_success_or_on_unwind_guard_allocates_to_install_the_hook() {
+    const NAME: &str = "only_the_first_on_success_or_on_unwind_guard_allocates_to_install_the_hook";
+    if child::is_child_for(NAME) {
+        fn count(f: impl FnOnce()) -> usize {
+            counting_alloc::allocations_in(f).0
+        }
+        let hits = Cell::new(0u32);
+        // Plain defers and guards never install the hook.
+        let always = count(|| {
+            defer! { hits.set(hits.get() + 1); }
+            let _g = guard((), |()| hits.set(hits.get() + 1));
+        });
+        // The first on_success defer of the process boxes the quiet hook; no later one does,
+        // on this thread or another.
+        let first = count(|| {
+            defer!(on_success { hits.set(hits.get() + 1); });
+        });
+        let second = count(|| {
+            defer!(on_unwind { hits.set(hits.get() + 100); });
+        });
+        let elsewhere = std::thread::spawn(|| {
+            count(|| {
+                drop(black_box(guard_on_success(1u8, |n| {
+                    black_box(n);
+                })))
+            })
+        })
+        .join()
+        .unwrap();
+        assert_eq!((always, first, second, elsewhere), (0, 1, 0, 0));
+        assert_eq!(hits.get(), 3);
+        println!("\nfirst-use check done");
+        return;
+    }
+    let child = child::run_child(NAME);
+    assert!(
+        child.status.success() && child.stdout.contains("first-use check done"),
+        "{}",
+        child.context()
+    );
 }

@@ -325,3 +325,41 @@ fn a_panic_the_body_catches_itself_still_prints() {
         "a panic that #[recover] did not recover was not printed:\n{stderr}"
     );
 }
+
+/// Recovers a panic in its `Drop`, which runs during an unwind.
+struct RecoversInItsDrop;
+
+impl Drop for RecoversInItsDrop {
+    fn drop(&mut self) {
+        let panic = Panic::catch(|| panic!("recovered inside a drop")).unwrap_err();
+        println!("recovered: {}", panic.message());
+    }
+}
+
+#[test]
+fn a_first_recovery_during_an_unwind_does_not_abort() {
+    const NAME: &str = "a_first_recovery_during_an_unwind_does_not_abort";
+    if is_child(NAME) {
+        // The first recovery of the process runs in a `Drop` during an unwind, where std
+        // refuses to change the panic hook: the hook is not installed then...
+        let caught = catch_unwind(|| {
+            let _recovers = RecoversInItsDrop;
+            panic!("outer");
+        });
+        assert!(caught.is_err());
+        // ...and is by the first recovery on a thread that is not unwinding.
+        std::thread::spawn(|| assert!(recovered("recovered later").is_err()))
+            .join()
+            .unwrap();
+        assert!(recovered("recovered on the first thread").is_err());
+        child_done();
+        return;
+    }
+    let stderr = run_child(NAME);
+    assert!(stderr.contains("recovered inside a drop"), "{stderr}");
+    assert!(!stderr.contains("recovered later"), "{stderr}");
+    assert!(
+        !stderr.contains("recovered on the first thread"),
+        "{stderr}"
+    );
+}

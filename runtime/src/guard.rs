@@ -10,6 +10,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::thread;
 
 use crate::cleanup::CleanupFn;
+use crate::panic::count::{self, Start};
 use crate::report::{report_panic_during_unwind, run_during_unwind};
 
 mod sealed {
@@ -42,14 +43,15 @@ mod sealed {
 /// assert_eq!(*log.borrow(), ["always"]);
 /// ```
 pub trait Strategy: sealed::Sealed {
-    /// Whether the strategy needs to know if the thread was unwinding at creation.
+    /// Whether the strategy asks whose panic is unwinding, which a guard prepares for when
+    /// it is made (`Always` asks nothing).
     #[doc(hidden)]
     const READS_START: bool;
 
-    /// `unwinding_now`: the thread is unwinding as the guard drops; `unwinding_at_start`:
-    /// it already was when the guard was made (always `false` unless `READS_START`).
+    /// `own_panic`: the thread is unwinding as the guard drops, from a panic that began
+    /// after the guard was made (always `false` unless `READS_START`).
     #[doc(hidden)]
-    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool;
+    fn should_run(own_panic: bool) -> bool;
 }
 
 /// Run the closure however the scope ends: normally, early, or by a panic.
@@ -131,7 +133,7 @@ impl sealed::Sealed for OnUnwind {}
 impl Strategy for Always {
     const READS_START: bool = false;
     #[inline(always)]
-    fn should_run(_: bool, _: bool) -> bool {
+    fn should_run(_: bool) -> bool {
         true
     }
 }
@@ -139,17 +141,17 @@ impl Strategy for Always {
 impl Strategy for OnSuccess {
     const READS_START: bool = true;
     #[inline(always)]
-    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool {
+    fn should_run(own_panic: bool) -> bool {
         // An unwind that was already going on when the guard was made is not ours.
-        !unwinding_now || unwinding_at_start
+        !own_panic
     }
 }
 
 impl Strategy for OnUnwind {
     const READS_START: bool = true;
     #[inline(always)]
-    fn should_run(unwinding_now: bool, unwinding_at_start: bool) -> bool {
-        unwinding_now && !unwinding_at_start
+    fn should_run(own_panic: bool) -> bool {
+        own_panic
     }
 }
 
@@ -184,7 +186,8 @@ where
 {
     // `None` only after `into_inner` or during `drop`.
     armed: Option<(T, F)>,
-    unwinding_at_start: bool,
+    // What the thread was doing when the guard was made (`Start::CALM`, unread, for `Always`).
+    start: Start,
     strategy: PhantomData<fn(S)>,
 }
 
@@ -217,7 +220,11 @@ where
     {
         Guard {
             armed: Some((value, on_drop)),
-            unwinding_at_start: S::READS_START && thread::panicking(),
+            start: if S::READS_START {
+                Start::now()
+            } else {
+                Start::CALM
+            },
             strategy: PhantomData,
         }
     }
@@ -289,6 +296,7 @@ where
                     catch_unwind(AssertUnwindSafe(move || on_drop.clean_up(value, WHAT)))
                 {
                     if thread::panicking() {
+                        count::panic_ended();
                         report_panic_during_unwind(WHAT, payload);
                     } else {
                         resume_unwind(payload);
@@ -297,7 +305,7 @@ where
                 return;
             }
             let unwinding_now = thread::panicking();
-            if S::should_run(unwinding_now, self.unwinding_at_start) {
+            if S::should_run(unwinding_now && self.start.unwind_is_newer()) {
                 if unwinding_now {
                     run_during_unwind(WHAT, move || on_drop.clean_up(value, WHAT));
                 } else {
@@ -373,7 +381,8 @@ where
 ///
 /// Success here means "no panic": an early `return` or `?` also counts, and so does the
 /// drop of a cancelled async future. A guard made while the thread is already unwinding
-/// (inside another value's `Drop`) runs when its own scope ends normally.
+/// (inside another value's `Drop`) runs when its own scope ends normally, and not when that
+/// scope panics anew (what remains of that rule is in [`strategy`](crate::strategy)).
 ///
 /// ```
 /// let mut log = Vec::new();

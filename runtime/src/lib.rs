@@ -77,15 +77,39 @@ macro_rules! __steadfast_describer {
 
 /// When a [`Guard`] runs its closure: always, only on success, or only on unwind.
 ///
-/// The strategies decide from two facts: whether the thread was already unwinding when the
-/// guard was made, and whether it is unwinding when the guard is dropped. A panic counts as
-/// the guard's own only if it began *after* the guard was made, so a guard created inside a
-/// `Drop` that runs during an older panic treats a normal exit from its scope as success.
+/// A panic counts as the guard's own only if it began *after* the guard was made: `on_unwind`
+/// runs while unwinding from such a panic, `on_success` runs unless the scope is left by one.
+/// For a guard made while the thread is not unwinding, that is any panic unwinding through
+/// its drop. A guard made while the thread is already unwinding (in a `Drop` that runs
+/// during an older panic) treats a normal exit from its scope as success, and a panic that
+/// begins in its scope (caught further out in the same `Drop`) as its own, however many
+/// unwinds deep.
 ///
-/// One case cannot be told apart: a guard made while the thread is already unwinding, whose
-/// scope then panics anew *inside* a `catch_unwind` in that same `Drop`. std exposes only
-/// whether the thread is unwinding, not how many panics deep, so that nested panic is taken
-/// for the older one (`on_success` runs, `on_unwind` does not).
+/// std says only whether the thread is unwinding, not how many panics deep, so steadfast
+/// keeps count: the panic hook that [`install_quiet_hook`] installs counts the panics that
+/// begin on each thread, and steadfast's own catches ([`Panic::catch`], `#[recover]`, a
+/// cleanup that panics during an unwind) count those they end. A guard made while unwinding
+/// takes the unwind at its drop for its own when, since it was made, a panic has begun on
+/// its thread that steadfast has not ended. The first `on_success` or `on_unwind` guard a
+/// thread makes while it is not unwinding installs that hook (std lets no unwinding thread
+/// change it), as the first `#[recover]` does. What remains:
+///
+/// - A newer panic caught by plain `std::panic::catch_unwind` *inside* the guard's own scope,
+///   after which that scope ends normally, still counts as the guard's (`on_unwind` runs,
+///   `on_success` does not): std does not say when `catch_unwind` ends a panic. Catch it
+///   with [`Panic::catch`] and it ends there.
+/// - Where nothing counts, a guard made while unwinding decides as in steadfast 0.1: it
+///   takes every unwind at its drop for the older one, so a normal exit from its scope is a
+///   success, and so is a newer panic out of it (`on_success` runs, `on_unwind` does not).
+///   Guards made while the thread is not unwinding are not affected. That is so:
+///   - after a hook set with `std::panic::set_hook` replaced steadfast's (a hook that calls
+///     the one it replaced, got from `std::panic::take_hook`, keeps the count going);
+///   - before steadfast's hook is installed: in a program whose only `on_success` and
+///     `on_unwind` guards are made during unwinds, call [`install_quiet_hook`] at start;
+///   - for a panic raised by `std::panic::resume_unwind`, which calls no hook (and, if
+///     steadfast catches that panic inside the guard's scope, maybe for newer ones after it
+///     there);
+///   - for a guard dropped on another thread than the one that made it.
 ///
 /// ```
 /// use std::cell::Cell;
@@ -98,6 +122,35 @@ macro_rules! __steadfast_describer {
 ///     let _alarm = Guard::<_, _, OnUnwind>::new((), |()| alarmed.set(true));
 /// } // left without a panic
 /// assert!(committed.get() && !alarmed.get());
+/// ```
+///
+/// A scope that panics inside a `Drop` that runs during an older panic:
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::panic::{catch_unwind, AssertUnwindSafe};
+///
+/// struct Cleanup<'a>(&'a Cell<&'static str>);
+///
+/// impl Drop for Cleanup<'_> {
+///     fn drop(&mut self) {
+///         // Runs while "outer" unwinds; "inner" begins after the guards are made.
+///         let _ = catch_unwind(AssertUnwindSafe(|| {
+///             let _commit = steadfast::guard_on_success((), |()| self.0.set("committed"));
+///             let _roll_back = steadfast::guard_on_unwind((), |()| self.0.set("rolled back"));
+///             panic!("inner");
+///         }));
+///     }
+/// }
+///
+/// // Any on_success or on_unwind guard made while not unwinding would install it too.
+/// steadfast::install_quiet_hook();
+/// let outcome = Cell::new("nothing");
+/// let _ = catch_unwind(AssertUnwindSafe(|| {
+///     let _cleanup = Cleanup(&outcome);
+///     panic!("outer");
+/// }));
+/// assert_eq!(outcome.get(), "rolled back");
 /// ```
 pub mod strategy {
     pub use crate::guard::{Always, OnSuccess, OnUnwind, Strategy};

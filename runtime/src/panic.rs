@@ -12,6 +12,8 @@ use std::task::Poll;
 
 use crate::report::payload_message;
 
+pub(crate) mod count;
+
 /// Where a panic happened: file, line and column, as [`Panic::location`] gives it.
 ///
 /// ```
@@ -243,6 +245,7 @@ impl Caught {
     #[inline(never)]
     fn leaving_scope(payload: Box<dyn Any + Send>) -> Caught {
         SCOPES.with(|scopes| scopes.state.set(scopes.state.get() - 1));
+        count::panic_ended();
         Caught(Some(payload))
     }
 
@@ -354,6 +357,8 @@ impl Seen {
 /// The word starts at [`UNCHECKED`]: the first entry on a thread makes sure the quiet
 /// hook is installed, and only that entry, since incrementing `UNCHECKED` is the one
 /// increment of the word that overflows an `i32` (depth and [`PENDING`] bit never reach it).
+/// A guard that runs on success or on unwind, made before any scope, does the same through
+/// [`quiet_hook_unchecked`], which compares the word with `UNCHECKED`.
 struct Scopes {
     state: Cell<u32>,
 }
@@ -406,12 +411,33 @@ impl Scopes {
 }
 
 /// The first recovery scope a thread opens: the quiet hook must be there before its body
-/// runs.
+/// runs (unless the thread is unwinding, where it cannot be installed).
 #[cold]
 #[inline(never)]
 fn first_scope_on_this_thread(scopes: &Scopes) {
     install_quiet_hook();
     scopes.state.set(1);
+}
+
+/// Whether this thread has yet to make sure that the quiet hook is installed: a guard that
+/// must tell a newer panic from an older one asks as it is made (a scope's first entry
+/// finds out by its own increment).
+#[inline(always)]
+pub(crate) fn quiet_hook_unchecked() -> bool {
+    SCOPES.with(|scopes| scopes.state.get() == UNCHECKED)
+}
+
+/// Installs the quiet hook for [`quiet_hook_unchecked`], on a thread that is not unwinding;
+/// the word leaves [`UNCHECKED`] for a depth of 0.
+#[cold]
+#[inline(never)]
+pub(crate) fn check_quiet_hook() {
+    install_quiet_hook();
+    SCOPES.with(|scopes| {
+        if scopes.state.get() == UNCHECKED {
+            scopes.state.set(0);
+        }
+    });
 }
 
 thread_local! {
@@ -450,12 +476,21 @@ static INSTALL: Once = Once::new();
 
 /// Installs, once per process and from any thread, a panic hook that holds back a panic
 /// that steadfast is about to recover (recording where it happened) and hands every other
-/// panic to the hook that was installed before, which prints it as usual.
+/// panic to the hook that was installed before, which prints it as usual. It also counts
+/// the panics that begin on each thread, for the on-success and on-unwind guards made
+/// during an unwind (see [`strategy`](crate::strategy)).
 ///
 /// A panic held back but not recovered after all (the body caught it itself) is printed
 /// when the recovering scope ends. Installing another hook with `std::panic::set_hook`
-/// afterwards replaces this one: recovered panics then print, and [`Panic::location`] is
-/// `None`. Calling this is optional: `#[recover]` and [`Panic::catch`] call it.
+/// afterwards replaces this one: recovered panics then print, [`Panic::location`] is
+/// `None`, and panics are no longer counted (a hook that calls the one it replaced, taken
+/// with `std::panic::take_hook`, keeps all of this working).
+///
+/// On a thread that is unwinding, where std refuses to change the hook, this does nothing:
+/// a later call from a thread that is not unwinding installs it. Calling this is optional:
+/// on each thread, the first `#[recover]` or [`Panic::catch`], and the first
+/// [`guard_on_success`](crate::guard_on_success), [`guard_on_unwind`](crate::guard_on_unwind),
+/// `defer!(on_success …)` or `defer!(on_unwind …)` made while not unwinding, call it.
 ///
 /// ```
 /// steadfast::install_quiet_hook();
@@ -463,9 +498,14 @@ static INSTALL: Once = Once::new();
 /// ```
 #[inline]
 pub fn install_quiet_hook() {
+    // `set_hook` panics on an unwinding thread: in a `Drop` run by a panic, an abort.
+    if std::thread::panicking() {
+        return;
+    }
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            count::panic_began();
             let held_back = SCOPES.with(|scopes| {
                 // One panic is held back at a time: a second one while the first is
                 // pending (a cleanup panicking during the unwind) is not the one being

@@ -67,6 +67,7 @@ pub(crate) fn report_cleanup_error(what: &str, error: &dyn fmt::Debug) {
 /// that is already in progress.
 pub(crate) fn run_during_unwind(what: &str, f: impl FnOnce()) {
     if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        crate::panic::count::panic_ended();
         report_panic_during_unwind(what, payload);
     }
 }

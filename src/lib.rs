@@ -38,18 +38,33 @@
 //! chapters: Getting started, `defer`, `retry`, `recover`, async without leaks, runtimes and
 //! time, a cookbook, coming from Go, coming from other crates, and the reference of every key
 //! and error.
+//!
+//! Without the default `std` feature the crate is `no_std`: a plain `defer!`, [`guard`],
+//! [`Guard::into_inner`] and the retry schedule ([`Retry`]'s delays and jitter,
+//! [`RetryBudget`]) remain, and [`DeferStack`] with `alloc`. `on_success`, `on_unwind`,
+//! `#[recover]`, `#[retry]` on a function, [`time`] and [`task`] need `std`.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use steadfast_runtime::{
-    guard, guard_on_success, guard_on_unwind, install_quiet_hook, payload_message, retry, strategy,
-    Attempt, Backoff, CleanupFn, CleanupResult, DeferStack, Delays, Guard, Jitter, Location, Panic,
-    Retry, RetryBudget, Timeout, NON_STRING_PAYLOAD,
+    guard, retry, strategy, Attempt, Backoff, CleanupFn, CleanupResult, Delays, Guard, Jitter,
+    Retry, RetryBudget, Timeout,
+};
+
+#[cfg(feature = "alloc")]
+pub use steadfast_runtime::DeferStack;
+
+#[cfg(feature = "std")]
+pub use steadfast_runtime::{
+    guard_on_success, guard_on_unwind, install_quiet_hook, payload_message, Location, Panic,
+    NON_STRING_PAYLOAD,
 };
 
 #[cfg(feature = "tokio")]
 pub use steadfast_runtime::task;
 
+#[cfg(feature = "std")]
 pub use steadfast_runtime::time;
 
 pub use steadfast_runtime::timer;

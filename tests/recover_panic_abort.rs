@@ -24,7 +24,7 @@ fn fixture_crate() -> PathBuf {
         format!(
             "[package]\nname = \"recover-panic-abort\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\
              publish = false\n\n[dependencies]\n\
-             steadfast = {{ path = \"{steadfast}\", default-features = false }}\n\n\
+             steadfast = {{ path = \"{steadfast}\", default-features = false, features = [\"std\"] }}\n\n\
              [profile.dev]\npanic = \"abort\"\n\n[workspace]\n"
         ),
     )

@@ -4,8 +4,10 @@
 //! nowhere to go: it is reported, the way a deferred block that panics during an unwind is
 //! (see `report.rs`), never dropped in silence and never turned into a panic.
 
-use std::fmt::Debug;
+#[cfg(feature = "std")]
+use core::fmt::Debug;
 
+#[cfg(feature = "std")]
 use crate::report::report_cleanup_error;
 
 mod sealed {
@@ -86,8 +88,12 @@ impl CleanupResult for () {
     fn report_failure(self, _what: &'static str) {}
 }
 
+// Without `std` there is nowhere to report an `Err`: a cleanup returns `()` there (end it with
+// `.ok();` to let an error go knowingly).
+#[cfg(feature = "std")]
 impl<E: Debug> sealed::SealedResult for Result<(), E> {}
 
+#[cfg(feature = "std")]
 impl<E: Debug> CleanupResult for Result<(), E> {
     #[inline(always)]
     fn report_failure(self, what: &'static str) {

@@ -1,9 +1,14 @@
 //! Go's function-scoped defers: closures collected at run time, run in reverse on drop.
 
-use std::fmt;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+#[cfg(feature = "std")]
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+#[cfg(feature = "std")]
 use std::thread;
 
+#[cfg(feature = "std")]
 use crate::report::run_during_unwind;
 
 /// A stack of closures that run in reverse order of [`push`](DeferStack::push) when the
@@ -112,6 +117,15 @@ impl<'a> DeferStack<'a> {
 }
 
 impl Drop for DeferStack<'_> {
+    /// Without `std`: each closure in turn, newest first.
+    #[cfg(not(feature = "std"))]
+    fn drop(&mut self) {
+        while let Some(deferred) = self.deferred.pop() {
+            deferred();
+        }
+    }
+
+    #[cfg(feature = "std")]
     fn drop(&mut self) {
         let mut first_panic = None;
         while let Some(deferred) = self.deferred.pop() {

@@ -3,15 +3,32 @@
 /// How a guard's closure is named in what is reported about it.
 const WHAT: &str = "a deferred block";
 
-use std::fmt;
-use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+#[cfg(feature = "std")]
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+#[cfg(feature = "std")]
 use std::thread;
 
 use crate::cleanup::CleanupFn;
+#[cfg(feature = "std")]
 use crate::panic::count::{self, Start};
+#[cfg(feature = "std")]
 use crate::report::{report_panic_during_unwind, run_during_unwind};
+
+/// Without `std` no strategy asks about panics, so a guard records nothing.
+#[cfg(not(feature = "std"))]
+#[derive(Clone, Copy)]
+struct Start;
+
+#[cfg(not(feature = "std"))]
+impl Start {
+    const CALM: Start = Start;
+    fn now() -> Start {
+        Start
+    }
+}
 
 mod sealed {
     pub trait Sealed {}
@@ -76,6 +93,7 @@ pub trait Strategy: sealed::Sealed {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Always {}
 
+#[cfg(feature = "std")]
 /// Run the closure only when the scope is left without a new panic.
 ///
 /// This includes an early `return`, `?` with an `Err`, and the drop of an unfinished async
@@ -103,6 +121,7 @@ pub enum Always {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnSuccess {}
 
+#[cfg(feature = "std")]
 /// Run the closure only while unwinding from a panic that began after the guard was made.
 ///
 /// The strategy of [`guard_on_unwind`] and of `defer!(on_unwind { ... })`.
@@ -127,7 +146,9 @@ pub enum OnSuccess {}
 pub enum OnUnwind {}
 
 impl sealed::Sealed for Always {}
+#[cfg(feature = "std")]
 impl sealed::Sealed for OnSuccess {}
+#[cfg(feature = "std")]
 impl sealed::Sealed for OnUnwind {}
 
 impl Strategy for Always {
@@ -138,6 +159,7 @@ impl Strategy for Always {
     }
 }
 
+#[cfg(feature = "std")]
 impl Strategy for OnSuccess {
     const READS_START: bool = true;
     #[inline(always)]
@@ -147,6 +169,7 @@ impl Strategy for OnSuccess {
     }
 }
 
+#[cfg(feature = "std")]
 impl Strategy for OnUnwind {
     const READS_START: bool = true;
     #[inline(always)]
@@ -187,6 +210,7 @@ where
     // `None` only after `into_inner` or during `drop`.
     armed: Option<(T, F)>,
     // What the thread was doing when the guard was made (`Start::CALM`, unread, for `Always`).
+    #[cfg_attr(not(feature = "std"), allow(dead_code))]
     start: Start,
     strategy: PhantomData<fn(S)>,
 }
@@ -285,6 +309,11 @@ where
     #[inline]
     fn drop(&mut self) {
         if let Some((value, on_drop)) = self.armed.take() {
+            // Without `std` there is no unwinding to tell apart: `Always` is the only
+            // strategy, and a panic out of the closure is the program's to handle.
+            #[cfg(not(feature = "std"))]
+            on_drop.clean_up(value, WHAT);
+            #[cfg(feature = "std")]
             if !S::READS_START {
                 // `Always`: no need to ask first whether the thread is unwinding, which
                 // costs a read of the global panic count and, for its slow path, a stack
@@ -302,14 +331,14 @@ where
                         resume_unwind(payload);
                     }
                 }
-                return;
-            }
-            let unwinding_now = thread::panicking();
-            if S::should_run(unwinding_now && self.start.unwind_is_newer()) {
-                if unwinding_now {
-                    run_during_unwind(WHAT, move || on_drop.clean_up(value, WHAT));
-                } else {
-                    on_drop.clean_up(value, WHAT);
+            } else {
+                let unwinding_now = thread::panicking();
+                if S::should_run(unwinding_now && self.start.unwind_is_newer()) {
+                    if unwinding_now {
+                        run_during_unwind(WHAT, move || on_drop.clean_up(value, WHAT));
+                    } else {
+                        on_drop.clean_up(value, WHAT);
+                    }
                 }
             }
         }
@@ -320,7 +349,7 @@ impl<T: fmt::Debug, F: CleanupFn<T>, S: Strategy> fmt::Debug for Guard<T, F, S> 
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guard")
             .field("value", &**self)
-            .field("strategy", &std::any::type_name::<S>())
+            .field("strategy", &core::any::type_name::<S>())
             .finish()
     }
 }
@@ -377,6 +406,7 @@ where
     Guard::new(value, on_drop)
 }
 
+#[cfg(feature = "std")]
 /// Guards `value`: `on_drop(value)` runs only if the scope is left without a new panic.
 ///
 /// Success here means "no panic": an early `return` or `?` also counts, and so does the
@@ -404,6 +434,7 @@ where
     Guard::new(value, on_drop)
 }
 
+#[cfg(feature = "std")]
 /// Guards `value`: `on_drop(value)` runs only while unwinding from a panic that began after
 /// the guard was made.
 ///

@@ -12,25 +12,47 @@
 //! }
 //! assert_eq!(log, ["work", "cleanup"]);
 //! ```
+//!
+//! Without the `std` feature (on by default) the crate is `no_std`: `guard`, `Guard` with
+//! the `Always` strategy (what a plain `defer!` makes), and the retry policy's schedule
+//! (`Retry`, its delays and jitter, `RetryBudget`) remain; with `alloc`, `DeferStack` too.
+//! Everything that needs to know about panics (`on_success`, `on_unwind`, `#[recover]`,
+//! `Panic`), the clock (`time`, sync and async retries, `timer`) or a runtime (`task`)
+//! needs `std`.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(all(feature = "alloc", not(feature = "std")))]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std as alloc;
+
 mod cleanup;
+#[cfg(feature = "alloc")]
 mod defer_stack;
 mod guard;
 mod macro_support;
+#[cfg(feature = "std")]
 mod panic;
+#[cfg(feature = "std")]
 mod report;
 pub mod retry;
 #[cfg(feature = "tokio")]
 pub mod task;
+#[cfg(feature = "std")]
 pub mod time;
 pub mod timer;
 
 pub use cleanup::{CleanupFn, CleanupResult};
+#[cfg(feature = "alloc")]
 pub use defer_stack::DeferStack;
-pub use guard::{guard, guard_on_success, guard_on_unwind, Guard};
+pub use guard::{guard, Guard};
+#[cfg(feature = "std")]
+pub use guard::{guard_on_success, guard_on_unwind};
+#[cfg(feature = "std")]
 pub use panic::{install_quiet_hook, Location, Panic, NON_STRING_PAYLOAD};
+#[cfg(feature = "std")]
 pub use report::payload_message;
 pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, RetryBudget, Timeout};
 
@@ -39,8 +61,11 @@ pub use retry::{Attempt, Backoff, Delays, Jitter, Retry, RetryBudget, Timeout};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__steadfast_describer as describer;
-    pub use crate::guard::{Always, OnSuccess, OnUnwind};
+    pub use crate::guard::Always;
+    #[cfg(feature = "std")]
+    pub use crate::guard::{OnSuccess, OnUnwind};
     pub use crate::macro_support::*;
+    #[cfg(feature = "std")]
     pub use crate::panic::{catch_async_quietly, catch_quietly, Caught};
     pub use crate::retry::internal::*;
     pub use crate::retry::{Backoff, Jitter, Retry};
@@ -48,7 +73,9 @@ pub mod __private {
         require_timer, require_timer_feature, DefaultTimer, NoTimer, ProbeNoTimer, ProbeTimer,
         TimerProbe,
     };
-    pub use crate::{Guard, Panic};
+    pub use crate::Guard;
+    #[cfg(feature = "std")]
+    pub use crate::Panic;
 }
 
 /// How `tracing` events write the error of the return type `$result`: by `Display`, else
@@ -153,5 +180,7 @@ macro_rules! __steadfast_describer {
 /// assert_eq!(outcome.get(), "rolled back");
 /// ```
 pub mod strategy {
-    pub use crate::guard::{Always, OnSuccess, OnUnwind, Strategy};
+    pub use crate::guard::{Always, Strategy};
+    #[cfg(feature = "std")]
+    pub use crate::guard::{OnSuccess, OnUnwind};
 }

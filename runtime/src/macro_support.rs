@@ -1,12 +1,15 @@
 //! Small pieces the macros' expansions call. Not a public API: reached through
 //! `steadfast::__private`, and free to change.
 
-use std::marker::PhantomData;
-use std::time::Duration;
+use core::marker::PhantomData;
+use core::time::Duration;
 
+#[cfg(feature = "std")]
 use crate::panic::Caught;
+#[cfg(feature = "std")]
+use crate::retry::internal::StdClock;
 use crate::retry::internal::{AsyncDriver, Rebuild};
-use crate::retry::internal::{DescribeError, Probe, StdClock};
+use crate::retry::internal::{DescribeError, Probe};
 use crate::retry::typestate::{Limits, TimeoutError};
 use crate::retry::{Attempt, OnRetry, Retry, RetryAfter, Timeout, When, WhenOk};
 use crate::timer::Timer;
@@ -198,6 +201,7 @@ pub struct Returns<R>(PhantomData<R>);
 impl<R> Returns<R> {
     /// The sync expansion: `policy` retries `attempt`, which returns the function's own
     /// type, on the thread's clock ([`crate::time`]).
+    #[cfg(feature = "std")]
     #[inline(always)]
     pub fn run_sync<T, E, W, O, A, L, K, X, D, F>(
         policy: &Retry<W, O, A, L, K>,
@@ -289,6 +293,7 @@ pub fn no_timeout<E>(timeout: Timeout) -> E {
     unreachable!("a policy without deadlines produced {timeout}")
 }
 
+#[cfg(feature = "std")]
 /// An error type that a caught panic can be returned as: every `E: From<Panic>`.
 #[diagnostic::on_unimplemented(
     message = "`#[recover]` returns a caught panic as the error, but `{Self}` does not implement `From<steadfast::Panic>`",
@@ -300,6 +305,7 @@ pub trait PanicError {
     fn from_panic(panic: crate::Panic) -> Self;
 }
 
+#[cfg(feature = "std")]
 impl<E: From<crate::Panic>> PanicError for E {
     #[inline]
     fn from_panic(panic: crate::Panic) -> Self {
@@ -307,12 +313,14 @@ impl<E: From<crate::Panic>> PanicError for E {
     }
 }
 
+#[cfg(feature = "std")]
 /// `E::from(panic)`, for bare `#[recover]`.
 #[cold]
 pub fn panic_into<E: PanicError>(caught: Caught) -> E {
     E::from_panic(caught.into_panic())
 }
 
+#[cfg(feature = "std")]
 /// A return type that `#[recover(default)]` can fall back to.
 #[diagnostic::on_unimplemented(
     message = "`#[recover(default)]` returns `{Self}::default()` after a panic, but `{Self}` does not implement `Default`",
@@ -324,6 +332,7 @@ pub trait RecoverDefault {
     fn recover_default() -> Self;
 }
 
+#[cfg(feature = "std")]
 impl<R: Default> RecoverDefault for R {
     #[inline]
     fn recover_default() -> Self {
@@ -331,6 +340,7 @@ impl<R: Default> RecoverDefault for R {
     }
 }
 
+#[cfg(feature = "std")]
 /// `R::default()`, for `#[recover(default)]`.
 #[cold]
 pub fn panic_default<R: RecoverDefault>(caught: Caught) -> R {
@@ -338,12 +348,14 @@ pub fn panic_default<R: RecoverDefault>(caught: Caught) -> R {
     R::recover_default()
 }
 
+#[cfg(feature = "std")]
 /// `fallback(panic)`, for `#[recover(with = fallback)]`; gives a closure its parameter type.
 #[cold]
 pub fn panic_with<R, F: FnOnce(crate::Panic) -> R>(fallback: F, caught: Caught) -> R {
     fallback(caught.into_panic())
 }
 
+#[cfg(feature = "std")]
 /// Called by `#[recover]` only when the crate is built with `panic = "abort"`, to warn.
 #[deprecated(
     note = "this crate is built with `panic = \"abort\"`: a panic ends the process before `#[recover]` can catch it, so it recovers nothing"

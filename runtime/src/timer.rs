@@ -49,8 +49,8 @@
 //! assert_eq!(result, Ok(3)); // two sleeps of up to an hour (full jitter), over at once
 //! ```
 
-use std::future::Future;
-use std::time::Duration;
+use core::future::Future;
+use core::time::Duration;
 
 use crate::retry::Clock;
 
@@ -253,7 +253,7 @@ impl TimerFeature for FuturesTimer {}
 /// is not a timer is one error, that of [`require_timer`] on the user's path, and not
 /// again on every use of the driver built on it.
 #[doc(hidden)]
-pub struct TimerProbe<T>(pub std::marker::PhantomData<T>);
+pub struct TimerProbe<T>(pub core::marker::PhantomData<T>);
 
 /// `T`, for a `T` that is a [`Timer`].
 #[doc(hidden)]
@@ -261,13 +261,13 @@ pub trait ProbeTimer {
     /// The timer.
     type Timer;
     /// Its type, as a value.
-    fn timer(&self) -> std::marker::PhantomData<Self::Timer>;
+    fn timer(&self) -> core::marker::PhantomData<Self::Timer>;
 }
 
 impl<T: Timer> ProbeTimer for TimerProbe<T> {
     type Timer = T;
-    fn timer(&self) -> std::marker::PhantomData<T> {
-        std::marker::PhantomData
+    fn timer(&self) -> core::marker::PhantomData<T> {
+        core::marker::PhantomData
     }
 }
 
@@ -275,12 +275,12 @@ impl<T: Timer> ProbeTimer for TimerProbe<T> {
 #[doc(hidden)]
 pub trait ProbeNoTimer {
     /// [`NoTimer`], as a value.
-    fn timer(&self) -> std::marker::PhantomData<NoTimer>;
+    fn timer(&self) -> core::marker::PhantomData<NoTimer>;
 }
 
 impl<T> ProbeNoTimer for &TimerProbe<T> {
-    fn timer(&self) -> std::marker::PhantomData<NoTimer> {
-        std::marker::PhantomData
+    fn timer(&self) -> core::marker::PhantomData<NoTimer> {
+        core::marker::PhantomData
     }
 }
 

@@ -1,7 +1,7 @@
 //! A retry budget shared by every call that names it: gRPC's retry throttling (A6).
 
-use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use core::fmt;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Thousandths of a token: `token_ratio` has three decimals, so all arithmetic is exact.
 const MILLI: u32 = 1000;

@@ -1,8 +1,8 @@
 //! How a retried call shows its error in `tracing` events, without asking every error type
 //! to implement `Debug` (a feature must not add bounds).
 
-use std::fmt;
-use std::marker::PhantomData;
+use core::fmt;
+use core::marker::PhantomData;
 
 /// Writes an error of type `E` for an event.
 #[doc(hidden)]
@@ -40,7 +40,7 @@ impl<E: fmt::Debug> DescribeError<E> for ViaDebug {
 
 impl<E> DescribeError<E> for TypeNameOnly {
     fn describe(&self, _: &E, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an error of type {}", std::any::type_name::<E>())
+        write!(f, "an error of type {}", core::any::type_name::<E>())
     }
 }
 

@@ -35,10 +35,10 @@
 //! policy has a deadline) is dropped before the sleep after it begins, and without a
 //! deadline there is no room for a limit at all (see [`Limits::Sleep`]).
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
 
 use pin_project_lite::pin_project;
 

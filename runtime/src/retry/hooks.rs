@@ -1,8 +1,8 @@
 //! The user hooks of a policy — `when`, `when_ok`, `on_retry`, `retry_after` — and their
 //! defaults.
 
-use std::fmt;
-use std::time::Duration;
+use core::fmt;
+use core::time::Duration;
 
 /// A failed attempt that is about to be retried, as `on_retry` sees it.
 ///

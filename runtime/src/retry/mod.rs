@@ -32,7 +32,7 @@ mod schedule;
 mod timeout;
 mod worst_case;
 
-use std::time::Duration;
+use core::time::Duration;
 
 pub use budget::RetryBudget;
 pub use hooks::{Attempt, OnRetry, RetryAfter, When, WhenOk};
@@ -65,13 +65,17 @@ pub(crate) mod internal {
         ViaDisplay,
     };
     pub use super::driver::{AsyncDriver, Pause, PolicySource, Rebuild, Step};
-    pub use super::progress::{Flow, StdClock};
+    pub use super::progress::Flow;
+    #[cfg(feature = "std")]
+    pub use super::progress::StdClock;
     pub use super::timeout::Never;
 }
 
 use describe::{DescribeError, TypeNameOnly};
 use hooks::{EveryError, NoHint, NoHook, NoValueRetry};
-use progress::{Flow, StdClock};
+use progress::Flow;
+#[cfg(feature = "std")]
+use progress::StdClock;
 use timeout::{Deadlines, Limited, Limits, NoTimeout};
 
 use schedule::{Schedule, ScheduleState};
@@ -617,6 +621,7 @@ impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// assert_eq!(calls, 3);
     /// ```
     #[inline]
+    #[cfg(feature = "std")]
     pub fn run<T, E, F>(&self, op: F) -> Result<T, E>
     where
         F: FnMut() -> Result<T, E>,

@@ -1,8 +1,8 @@
 //! One call's way through a policy: the step function that `run`, `run_async` and the
 //! `#[retry]` expansion all drive. The policy logic lives here, once.
 
-use std::marker::PhantomData;
-use std::time::Duration;
+use core::marker::PhantomData;
+use core::time::Duration;
 
 use super::describe::{DescribeError, Described, TypeNameOnly};
 use super::hooks::{Attempt, OnRetry, RetryAfter, When, WhenOk};
@@ -129,9 +129,11 @@ pub trait BlockingClock: Clock {
 
 /// The thread's clock of [`crate::time`]: `std::time::Instant` and `std::thread::sleep`,
 /// or virtual time while a test has paused it with [`crate::time::pause`].
+#[cfg(feature = "std")]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdClock;
 
+#[cfg(feature = "std")]
 impl Clock for StdClock {
     type Instant = std::time::Instant;
     #[inline]
@@ -144,6 +146,7 @@ impl Clock for StdClock {
     }
 }
 
+#[cfg(feature = "std")]
 impl BlockingClock for StdClock {
     // Out of line: a sleep only follows a failure, and its code inlined into every retried
     // function would cost the happy path registers (measured by `benches/instructions.sh`).
@@ -473,8 +476,8 @@ impl<T, E> Failure<T, E> {
 /// A failure written for an event: the error by its describer, a value by what it is.
 pub(crate) struct Shown<'a, T, E, D>(&'a Failure<T, E>, &'a D);
 
-impl<T, E, D: DescribeError<E>> std::fmt::Display for Shown<'_, T, E, D> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<T, E, D: DescribeError<E>> core::fmt::Display for Shown<'_, T, E, D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.0 {
             Failure::Error(error) => Described(error, self.1).fmt(f),
             Failure::Value(_) => f.write_str("an Ok value that when_ok retries"),
@@ -530,7 +533,7 @@ struct DeadlineAhead {
 /// feature, saying so and naming the error the call returns.
 #[cfg_attr(feature = "tracing", cold, inline(never))]
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-fn report_deadline_ahead(ahead: &DeadlineAhead, error: &dyn std::fmt::Display) {
+fn report_deadline_ahead(ahead: &DeadlineAhead, error: &dyn core::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::error!(
         attempts = ahead.attempts,
@@ -550,7 +553,7 @@ fn report_deadline_ahead(ahead: &DeadlineAhead, error: &dyn std::fmt::Display) {
 /// The retry budget denied a retry: a WARN event with the `tracing` feature.
 #[cfg_attr(feature = "tracing", cold, inline(never))]
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-fn report_budget_denied(attempt: u32, error: &dyn std::fmt::Display) {
+fn report_budget_denied(attempt: u32, error: &dyn core::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         attempt,
@@ -566,7 +569,7 @@ fn report_budget_denied(attempt: u32, error: &dyn std::fmt::Display) {
 // their happy path slower (a larger frame, spilled registers), measured by `benches/`.
 #[cfg_attr(feature = "tracing", cold, inline(never))]
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn std::fmt::Display) {
+fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn core::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::warn!(
         attempt,
@@ -584,7 +587,7 @@ fn report_retry(attempt: u32, max_attempts: u32, delay: Duration, error: &dyn st
 // their happy path slower (a larger frame, spilled registers), measured by `benches/`.
 #[cfg_attr(feature = "tracing", cold, inline(never))]
 #[cfg_attr(not(feature = "tracing"), inline(always))]
-fn report_exhausted(attempts: u32, error: &dyn std::fmt::Display) {
+fn report_exhausted(attempts: u32, error: &dyn core::fmt::Display) {
     #[cfg(feature = "tracing")]
     tracing::error!(
         attempts,

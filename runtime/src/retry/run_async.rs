@@ -1,7 +1,7 @@
 //! `Retry::run_async` and `Retry::run_async_on`: the async retry loop over a closure, on
 //! the default timer or a named one.
 
-use std::future::Future;
+use core::future::Future;
 
 use super::describe::TypeNameOnly;
 use super::driver::AsyncDriver;

@@ -1,6 +1,6 @@
 //! The delay schedule: backoff formulas, the cap, and jitter, as a plain iterator.
 
-use std::time::Duration;
+use core::time::Duration;
 
 /// How the base delay grows from one retry to the next (the `backoff` key).
 ///
@@ -201,11 +201,25 @@ impl Rng {
 }
 
 /// A seed that differs between calls and processes, from std's hash randomness.
+#[cfg(feature = "std")]
 fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_usize(&hasher as *const _ as usize);
     hasher.finish()
+}
+
+/// Without `std`, no source of randomness is at hand: a process-wide counter, mixed with
+/// where this call's stack is (which address-space randomisation moves between runs, where
+/// the platform has it), keeps concurrent calls apart. `Retry::seed` fixes the sequence.
+#[cfg(not(feature = "std"))]
+fn random_seed() -> u64 {
+    // Pointer-sized: the widest atomic every target with atomics has.
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let here = 0u8;
+    let calls = CALLS.fetch_add(1, Ordering::Relaxed) as u64;
+    calls.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (&here as *const u8 as usize as u64).rotate_left(32)
 }
 
 #[cfg(test)]

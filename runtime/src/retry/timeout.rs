@@ -1,10 +1,10 @@
 //! The error a deadline produces, and the type-level switch that says whether a policy has one.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Duration;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::time::Duration;
 
 use crate::timer::Timer;
 
@@ -217,7 +217,7 @@ impl fmt::Display for Timeout {
     }
 }
 
-impl std::error::Error for Timeout {}
+impl core::error::Error for Timeout {}
 
 /// No deadline: the policy works with any error type.
 ///

@@ -3,7 +3,7 @@
 //! formula from the keys' literals (`macros/src/retry/within.rs`); the unit tests there and
 //! `tests/ui/pass_retry_within.rs` here check that both give the same figures.
 
-use std::time::Duration;
+use core::time::Duration;
 
 use super::hooks::NoHint;
 use super::schedule::{Backoff, Jitter, Schedule};
@@ -77,7 +77,7 @@ impl<W, O, A, L: Limits, K> Retry<W, O, A, L, K> {
     fn attempts_and_sleeps(&self) -> Option<Duration> {
         // `A` is a hook unless it is the default: a type-level fact, read without a bound on
         // `A` (which `RetryAfter<E>` would need an `E` for).
-        if std::any::type_name::<A>() != std::any::type_name::<NoHint>() {
+        if core::any::type_name::<A>() != core::any::type_name::<NoHint>() {
             return None;
         }
         let attempt = self.limits.attempt_timeout()?;
@@ -146,7 +146,7 @@ fn from_nanos(nanos: u128) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use core::time::Duration;
 
     use crate::{Backoff, Jitter, Retry};
 

@@ -9,6 +9,7 @@
 //! | --- | --- | --- |
 //! | [`Tokio`] | `tokio` (default) | a tokio runtime with its timer enabled; follows `tokio::time::pause()` |
 //! | [`FuturesTimer`] | `futures-timer` | any executor: smol, async-std, `futures::executor::block_on`, … (a helper thread of the `futures-timer` crate keeps the time) |
+//! | `Gloo` | `gloo-timers` | wasm32 in the browser (`wasm-bindgen-futures`): `setTimeout` and `Date.now()` |
 //! | your own | | whatever it is written for: implement [`Clock`] and [`Timer`] |
 //!
 //! A function picks one with the key `timer = steadfast::timer::FuturesTimer`, and a policy
@@ -195,8 +196,56 @@ impl Timer for FuturesTimer {
     }
 }
 
+/// gloo's timers, for async retries in the browser (wasm32, where neither tokio's timer nor
+/// `std::time::Instant` work): sleeps are `setTimeout`s (`gloo_timers::future::TimeoutFuture`,
+/// to the millisecond) and the clock is JavaScript's `Date.now()`, in milliseconds (which
+/// can step when the system clock is set; an elapsed time never goes below zero). Feature
+/// `gloo-timers`, on `target_arch = "wasm32"` only.
+///
+/// ```ignore
+/// #[steadfast::retry(attempts = 3, delay = "200ms", timer = steadfast::timer::Gloo)]
+/// async fn fetch_config() -> Result<String, String> {
+///     // a fetch() through web-sys or gloo-net
+/// #   Ok(String::new())
+/// }
+/// ```
+#[cfg(all(feature = "gloo-timers", target_arch = "wasm32"))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Gloo;
+
+#[cfg(all(feature = "gloo-timers", target_arch = "wasm32"))]
+impl Clock for Gloo {
+    type Instant = f64;
+    #[inline]
+    fn now() -> f64 {
+        js_sys::Date::now()
+    }
+    #[inline]
+    fn since(earlier: f64) -> Duration {
+        Duration::from_secs_f64((Self::now() - earlier).max(0.0) / 1000.0)
+    }
+}
+
+#[cfg(all(feature = "gloo-timers", target_arch = "wasm32"))]
+impl Timer for Gloo {
+    type Sleep = gloo_timers::future::TimeoutFuture;
+    #[inline]
+    fn sleep(delay: Duration) -> Self::Sleep {
+        // Rounded up, so that a sleep is never shorter than asked; capped at `u32::MAX` ms.
+        let millis = delay
+            .as_nanos()
+            .div_ceil(1_000_000)
+            .min(u128::from(u32::MAX)) as u32;
+        gloo_timers::future::TimeoutFuture::new(millis)
+    }
+}
+
+#[cfg(all(feature = "gloo-timers", target_arch = "wasm32"))]
+impl TimerFeature for Gloo {}
+
 /// The timer of an async retry that names none: [`Tokio`] with the `tokio` feature, else
-/// [`FuturesTimer`] with `futures-timer`, else [`NoTimer`].
+/// [`FuturesTimer`] with `futures-timer`, else `Gloo` with `gloo-timers` on wasm32, else
+/// [`NoTimer`].
 #[cfg(feature = "tokio")]
 #[doc(hidden)]
 pub type DefaultTimer = Tokio;
@@ -207,7 +256,20 @@ pub type DefaultTimer = Tokio;
 pub type DefaultTimer = FuturesTimer;
 
 /// See the `tokio` version.
-#[cfg(not(any(feature = "tokio", feature = "futures-timer")))]
+#[cfg(all(
+    not(any(feature = "tokio", feature = "futures-timer")),
+    feature = "gloo-timers",
+    target_arch = "wasm32"
+))]
+#[doc(hidden)]
+pub type DefaultTimer = Gloo;
+
+/// See the `tokio` version.
+#[cfg(not(any(
+    feature = "tokio",
+    feature = "futures-timer",
+    all(feature = "gloo-timers", target_arch = "wasm32")
+)))]
 #[doc(hidden)]
 pub type DefaultTimer = NoTimer;
 

@@ -38,7 +38,11 @@ impl<W, O, A, L, K> Retry<W, O, A, L, K> {
     /// assert_eq!(result, Ok(3));
     /// # }
     /// ```
-    #[cfg(any(feature = "tokio", feature = "futures-timer"))]
+    #[cfg(any(
+        feature = "tokio",
+        feature = "futures-timer",
+        all(feature = "gloo-timers", target_arch = "wasm32")
+    ))]
     pub async fn run_async<T, E, F, Fut>(&self, op: F) -> Result<T, E>
     where
         F: FnMut() -> Fut,

@@ -219,6 +219,23 @@ fn defer_on_success(counter: &Cell<u64>, x: u64) -> u64 {
     black_box(x).wrapping_mul(3)
 }
 
+// Time for sync retries: `steadfast::time::now()` (the thread's clock, which a test can
+// pause) beside `std::time::Instant::now()`, while no test clock is set.
+
+#[inline(never)]
+fn std_now(x: u64) -> u64 {
+    let now = std::time::Instant::now();
+    black_box(&now);
+    x
+}
+
+#[inline(never)]
+fn steadfast_now(x: u64) -> u64 {
+    let now = steadfast::time::now();
+    black_box(&now);
+    x
+}
+
 // The loops.
 
 fn repeat(n: u64, call: impl Fn(u64) -> u64) {
@@ -333,6 +350,16 @@ const PATHS: &[Path] = &[
         name: "defer_on_success",
         baseline: Some("drop_on_success"),
         run: Run::Sync(|n| repeat_counted(n, defer_on_success)),
+    },
+    Path {
+        name: "instant_now",
+        baseline: None,
+        run: Run::Sync(|n| repeat(n, std_now)),
+    },
+    Path {
+        name: "time_now",
+        baseline: Some("instant_now"),
+        run: Run::Sync(|n| repeat(n, steadfast_now)),
     },
 ];
 

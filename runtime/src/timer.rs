@@ -127,7 +127,9 @@ impl Clock for Tokio {
 #[cfg(feature = "tokio")]
 impl Timer for Tokio {
     type Sleep = tokio::time::Sleep;
-    #[inline]
+    // Out of line: a sleep follows a failure (or starts an attempt's limit), and the runtime
+    // check inlined into every retried function would cost its happy path registers.
+    #[inline(never)]
     fn sleep(delay: Duration) -> Self::Sleep {
         if tokio::runtime::Handle::try_current().is_err() {
             outside_tokio("a retry slept on `steadfast::timer::Tokio`");

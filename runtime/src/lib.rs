@@ -25,6 +25,7 @@
 
 #[cfg(all(feature = "alloc", not(feature = "std")))]
 extern crate alloc;
+// With `std`, `alloc::` paths (`DeferStack`'s `Box` and `Vec`) name std's re-exports.
 #[cfg(feature = "std")]
 extern crate std as alloc;
 

@@ -62,7 +62,7 @@ where
     F::Output: Send + 'static,
 {
     if tokio::runtime::Handle::try_current().is_err() {
-        crate::timer::outside_tokio("`steadfast::task::spawn_guarded` was called");
+        crate::timer::outside_tokio("`steadfast::task::spawn_guarded` was called", "");
     }
     TaskGuard {
         handle: Some(tokio::spawn(future)),

@@ -132,7 +132,11 @@ impl Timer for Tokio {
     #[inline(never)]
     fn sleep(delay: Duration) -> Self::Sleep {
         if tokio::runtime::Handle::try_current().is_err() {
-            outside_tokio("a retry slept on `steadfast::timer::Tokio`");
+            outside_tokio(
+                "a retry slept on `steadfast::timer::Tokio`",
+                ", or, on another executor, sleep on `steadfast::timer::FuturesTimer` (feature \
+                 `futures-timer`; `#[retry(timer = steadfast::timer::FuturesTimer)]`)",
+            );
         }
         tokio::time::sleep(delay)
     }
@@ -143,16 +147,10 @@ impl Timer for Tokio {
 #[cold]
 #[inline(never)]
 #[track_caller]
-pub(crate) fn outside_tokio(what: &str) -> ! {
+pub(crate) fn outside_tokio(what: &str, otherwise: &str) -> ! {
     panic!(
         "{what} outside a tokio runtime: run it inside one (`#[tokio::main]`, \
-         `Runtime::block_on`, a spawned task){}",
-        if what.contains("spawn_guarded") {
-            ""
-        } else {
-            ", or, on another executor, sleep on `steadfast::timer::FuturesTimer` (feature \
-             `futures-timer`; `#[retry(timer = steadfast::timer::FuturesTimer)]`)"
-        }
+         `Runtime::block_on`, a spawned task){otherwise}"
     )
 }
 
